@@ -1,0 +1,63 @@
+import DDPTensor
+
+/// How values from all ranks combine in a reduction.
+public enum ReduceOperation: Sendable {
+    case sum, max, min
+}
+
+/// The collective operations the trainer needs, over MPI or within one process.
+///
+/// Every rank must call the same collectives in the same order with the same sizes; the
+/// trainer guarantees this by iterating parameters in registration order.
+public protocol Communicator: AnyObject {
+    /// This process's index, `0..<worldSize`.
+    var rank: Int { get }
+    /// The number of ranks.
+    var worldSize: Int { get }
+
+    /// Combines `buffer` element-wise across ranks, in place, so every rank holds the result.
+    func allReduce(_ buffer: UnsafeMutableBufferPointer<Float>, _ operation: ReduceOperation)
+    /// Combines `buffer` element-wise across ranks, in place (double precision, for metrics).
+    func allReduce(_ buffer: UnsafeMutableBufferPointer<Double>, _ operation: ReduceOperation)
+    /// Copies `buffer` from rank `root` to every other rank.
+    func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int)
+    /// Gathers one byte string from every rank, in rank order, on every rank.
+    func allGather(_ bytes: [UInt8]) -> [[UInt8]]
+    /// Waits until every rank has arrived.
+    func barrier()
+    /// Ends every rank at once with `code` (after printing `message` on this rank's stderr).
+    func abort(message: String, code: Int32) -> Never
+}
+
+extension Communicator {
+    /// `true` on the rank that logs and writes files.
+    public var isRoot: Bool { rank == 0 }
+
+    /// Sums `tensor` over ranks in place.
+    public func allReduceSum(_ tensor: Tensor) {
+        allReduce(UnsafeMutableBufferPointer(start: tensor.data, count: tensor.count), .sum)
+    }
+
+    /// Averages `tensor` over ranks in place.
+    public func allReduceMean(_ tensor: Tensor) {
+        allReduceSum(tensor)
+        if worldSize > 1 {
+            let scale = 1 / Float(worldSize)
+            let p = tensor.data
+            for i in 0..<tensor.count { p[i] *= scale }
+        }
+    }
+
+    /// Averages scalar values over ranks.
+    public func mean(_ values: [Double]) -> [Double] {
+        var result = values
+        result.withUnsafeMutableBufferPointer { allReduce($0, .sum) }
+        return result.map { $0 / Double(worldSize) }
+    }
+
+    /// Copies `tensor` from rank `root` to all ranks.
+    public func broadcast(_ tensor: Tensor, root: Int = 0) {
+        broadcast(UnsafeMutableRawBufferPointer(start: tensor.data, count: tensor.count * MemoryLayout<Float>.stride),
+                  root: root)
+    }
+}

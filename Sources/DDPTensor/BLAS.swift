@@ -1,0 +1,34 @@
+import CBLAS
+
+/// Thin, row-major wrappers over OpenBLAS.
+public enum BLAS {
+    /// `C = alpha * op(A) * op(B) + beta * C`, row-major, where op(X) is X or its transpose.
+    /// `A` is `m x k` after op, `B` is `k x n` after op, `C` is `m x n`.
+    @inline(__always)
+    public static func gemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        alpha: Float = 1, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        beta: Float, c: UnsafeMutablePointer<Float>
+    ) {
+        guard m > 0, n > 0 else { return }
+        guard k > 0 else {
+            // An empty inner dimension contributes nothing; only beta applies.
+            if beta == 0 { c.update(repeating: 0, count: m * n) } else if beta != 1 {
+                for i in 0..<(m * n) { c[i] *= beta }
+            }
+            return
+        }
+        let lda = transposeA ? m : k
+        let ldb = transposeB ? k : n
+        cblas_sgemm(CblasRowMajor,
+                    transposeA ? CblasTrans : CblasNoTrans,
+                    transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(n))
+    }
+
+    /// The number of threads OpenBLAS uses (set by `OPENBLAS_NUM_THREADS` or ``setThreadCount(_:)``).
+    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+
+    /// Sets the number of threads OpenBLAS uses.
+    public static func setThreadCount(_ count: Int) { openblas_set_num_threads(Int32(count)) }
+}
