@@ -46,10 +46,16 @@ let package = Package(
             name: "SwiftDDP",
             dependencies: ["DDPTensor", "DDPNN", "DDPData", "DDPOptim", "DDPDistributed", "DDPTrainer"],
             swiftSettings: v5),
+        // Programs that print speed and memory figures (`swift-ddp bench`), never timed tests.
+        .target(
+            name: "DDPBenchmarks",
+            dependencies: ["DDPTensor", "DDPNN", "DDPOptim", "DDPDistributed"],
+            swiftSettings: v5),
         .executableTarget(
             name: "swift-ddp",
             dependencies: [
                 "SwiftDDP",
+                "DDPBenchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],

@@ -20,11 +20,30 @@ public enum BLAS {
         }
         let lda = transposeA ? m : k
         let ldb = transposeB ? k : n
+        let started = profile == nil ? 0 : MonotonicClock.seconds()
+        defer {
+            if profile != nil {
+                profile!.calls += 1
+                profile!.seconds += MonotonicClock.seconds() - started
+                profile!.flops += 2 * Double(m) * Double(n) * Double(k)
+            }
+        }
         cblas_sgemm(CblasRowMajor,
                     transposeA ? CblasTrans : CblasNoTrans,
                     transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(n))
     }
+
+    /// Time spent in sgemm, collected while ``profile`` is not `nil` (benchmarks only).
+    public struct Profile: Sendable {
+        public var calls = 0
+        public var seconds = 0.0
+        public var flops = 0.0
+        public init() {}
+    }
+
+    /// Set to `Profile()` to start counting sgemm calls and their time; `nil` turns it off.
+    nonisolated(unsafe) public static var profile: Profile?
 
     /// The number of threads OpenBLAS uses (set by `OPENBLAS_NUM_THREADS` or ``setThreadCount(_:)``).
     public static var threadCount: Int { Int(openblas_get_num_threads()) }

@@ -4,12 +4,11 @@ import SwiftDDP
 import Glibc
 #endif
 
-/// The `swift-ddp` command. For now it trains an MLP classifier on synthetic spirals with a
-/// plain data-parallel SGD loop; the Lightning-style trainer replaces this loop.
-struct SwiftDDPCommand: ParsableCommand {
+/// `swift-ddp fit`: for now an MLP classifier on synthetic spirals trained by a plain
+/// data-parallel SGD loop; the Lightning-style trainer replaces this loop.
+struct Fit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "swift-ddp",
-        abstract: "Data-parallel neural-network training over MPI.")
+        abstract: "Train a model (the default command).")
 
     @Option(help: "Passes over the training data.") var maxEpochs = 30
     @Option(help: "Samples per rank per step.") var batchSize = 32
@@ -80,5 +79,3 @@ func formatted(_ value: Double) -> String {
     let scaled = (value * 10000).rounded() / 10000
     return String(scaled)
 }
-
-SwiftDDPCommand.main()

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `swift-ddp`: with no subcommand it runs `fit` with the default configuration.
+@main
+struct SwiftDDPCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "swift-ddp",
+        abstract: "Data-parallel neural-network training over MPI.",
+        subcommands: [Fit.self, Bench.self],
+        defaultSubcommand: Fit.self)
+}
