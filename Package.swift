@@ -30,12 +30,17 @@ let package = Package(
             name: "CBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
         .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .systemLibrary(
             name: "CMPI", pkgConfig: "ompi-c",
             providers: [.apt(["libopenmpi-dev", "openmpi-bin"]), .brew(["open-mpi"])]),
 
         .target(name: "DDPTensor", dependencies: ["CBLAS"], swiftSettings: v5),
         .target(name: "DDPNN", dependencies: ["DDPTensor"], swiftSettings: v5),
-        .target(name: "DDPData", dependencies: ["DDPTensor"], swiftSettings: v5),
+        .target(
+            name: "DDPData", dependencies: ["DDPTensor", "CZlib"],
+            resources: [.copy("Resources/digits.csv.gz")], swiftSettings: v5),
         .target(name: "DDPOptim", dependencies: ["DDPTensor"], swiftSettings: v5),
         .target(name: "DDPDistributed", dependencies: ["DDPTensor", "CMPI"], swiftSettings: v5),
         .target(
@@ -65,6 +70,7 @@ let package = Package(
         .target(name: "DDPTestSupport", dependencies: ["DDPTensor"], path: "Tests/Support", swiftSettings: v5),
         .testTarget(name: "TensorTests", dependencies: ["DDPTensor", "DDPTestSupport"], swiftSettings: v5),
         .testTarget(name: "NNTests", dependencies: ["DDPTensor", "DDPNN", "DDPData", "DDPTestSupport"], swiftSettings: v5),
+        .testTarget(name: "DataTests", dependencies: ["DDPTensor", "DDPData", "DDPTestSupport"], swiftSettings: v5),
         .testTarget(name: "OptimTests", dependencies: ["DDPTensor", "DDPOptim", "DDPTestSupport"], swiftSettings: v5),
         .testTarget(name: "DistributedTests", dependencies: ["SwiftDDP", "DDPTestSupport"], swiftSettings: v5),
         .testTarget(name: "TrainerTests", dependencies: ["SwiftDDP", "DDPTestSupport"], swiftSettings: v5),

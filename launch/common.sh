@@ -3,13 +3,13 @@
 # shellcheck shell=bash
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-DEBIAN_PACKAGES=(libopenmpi-dev openmpi-bin libopenblas-dev pkg-config)
+DEBIAN_PACKAGES=(libopenmpi-dev openmpi-bin libopenblas-dev zlib1g-dev pkg-config)
 
 say() { printf '%s\n' "$*" >&2; }
 
 # Open MPI and OpenBLAS through pkg-config, and mpirun itself.
 ensure_system_packages() {
-    if command -v mpirun >/dev/null 2>&1 && pkg-config --exists ompi-c openblas 2>/dev/null; then
+    if command -v mpirun >/dev/null 2>&1 && pkg-config --exists ompi-c openblas zlib 2>/dev/null; then
         return 0
     fi
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
