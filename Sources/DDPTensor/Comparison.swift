@@ -47,17 +47,29 @@ extension Tensor {
     /// 1 where `self >= value`, 0 elsewhere.
     public func isGreaterOrEqual(to value: Float) -> Tensor { mask { $0 >= value } }
 
+    /// `lhs.isEqual(to: rhs)`.
     public static func .== (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.isEqual(to: rhs) }
+    /// `lhs.isNotEqual(to: rhs)`.
     public static func .!= (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.isNotEqual(to: rhs) }
+    /// `lhs.isLess(than: rhs)`.
     public static func .< (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.isLess(than: rhs) }
+    /// `lhs.isLessOrEqual(to: rhs)`.
     public static func .<= (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.isLessOrEqual(to: rhs) }
+    /// `lhs.isGreater(than: rhs)`.
     public static func .> (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.isGreater(than: rhs) }
+    /// `lhs.isGreaterOrEqual(to: rhs)`.
     public static func .>= (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.isGreaterOrEqual(to: rhs) }
 
+    /// `lhs.isEqual(to: rhs)`.
     public static func .== (lhs: Tensor, rhs: Float) -> Tensor { lhs.isEqual(to: rhs) }
+    /// `lhs.isNotEqual(to: rhs)`.
     public static func .!= (lhs: Tensor, rhs: Float) -> Tensor { lhs.isNotEqual(to: rhs) }
+    /// `lhs.isLess(than: rhs)`.
     public static func .< (lhs: Tensor, rhs: Float) -> Tensor { lhs.isLess(than: rhs) }
+    /// `lhs.isLessOrEqual(to: rhs)`.
     public static func .<= (lhs: Tensor, rhs: Float) -> Tensor { lhs.isLessOrEqual(to: rhs) }
+    /// `lhs.isGreater(than: rhs)`.
     public static func .> (lhs: Tensor, rhs: Float) -> Tensor { lhs.isGreater(than: rhs) }
+    /// `lhs.isGreaterOrEqual(to: rhs)`.
     public static func .>= (lhs: Tensor, rhs: Float) -> Tensor { lhs.isGreaterOrEqual(to: rhs) }
 }
