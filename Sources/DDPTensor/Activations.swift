@@ -1,4 +1,18 @@
-// Pointwise non-linearities.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// Pointwise non-linearities, with PyTorch's definitions and default parameters.
+
+/// How ``Tensor/gelu(approximate:)`` evaluates the Gaussian CDF.
+public enum GELUApproximation: Sendable {
+    /// `x·Φ(x)` with the error function (PyTorch's default, `approximate='none'`).
+    case exact
+    /// `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))` (`approximate='tanh'`).
+    case tanh
+}
 
 extension Tensor {
     /// `max(x, 0)`.
@@ -16,4 +30,63 @@ extension Tensor {
             }
         }
     }
+
+    /// `x` where positive, `negativeSlope·x` elsewhere (as `leaky_relu`, default slope 0.01).
+    public func leakyRelu(negativeSlope: Float = 0.01) -> Tensor {
+        let result = mapValues { $0 > 0 ? $0 : negativeSlope * $0 }
+        return recordElementwise(result, name: "leaky_relu") { x, _ in x > 0 ? 1 : negativeSlope }
+    }
+
+    /// The logistic function `1 / (1 + e⁻ˣ)`, evaluated without overflow for large `|x|`.
+    public func sigmoid() -> Tensor {
+        recordElementwise(mapValues(stableSigmoid), name: "sigmoid") { _, y in y * (1 - y) }
+    }
+
+    /// The hyperbolic tangent elementwise.
+    public func tanh() -> Tensor {
+        recordElementwise(mapValues { tanhf($0) }, name: "tanh") { _, y in 1 - y * y }
+    }
+
+    /// The Gaussian error linear unit `x·Φ(x)` (as `torch.nn.functional.gelu`), exact by
+    /// default or with the tanh approximation.
+    public func gelu(approximate: GELUApproximation = .exact) -> Tensor {
+        switch approximate {
+        case .exact:
+            let result = mapValues { 0.5 * $0 * (1 + erff($0 * Float(0.5).squareRoot())) }
+            return recordElementwise(result, name: "gelu") { x, _ in
+                // Φ(x) + x·φ(x)
+                let cdf = 0.5 * (1 + erff(x * Float(0.5).squareRoot()))
+                let pdf = expf(-0.5 * x * x) / Float(2 * Float.pi).squareRoot()
+                return cdf + x * pdf
+            }
+        case .tanh:
+            let c = Float(2 / Float.pi).squareRoot(), k: Float = 0.044715
+            let result = mapValues { 0.5 * $0 * (1 + tanhf(c * ($0 + k * $0 * $0 * $0))) }
+            return recordElementwise(result, name: "gelu_tanh") { x, _ in
+                let t = tanhf(c * (x + k * x * x * x))
+                return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * k * x * x)
+            }
+        }
+    }
+
+    /// `log(1 + e^(β·x)) / β`, and `x` itself where `β·x > threshold`, where the two agree in
+    /// Float32 (as `torch.nn.functional.softplus`, defaults β = 1, threshold = 20).
+    public func softplus(beta: Float = 1, threshold: Float = 20) -> Tensor {
+        let result = mapValues { x -> Float in
+            let z = beta * x
+            return z > threshold ? x : log1pf(expf(z)) / beta
+        }
+        return recordElementwise(result, name: "softplus") { x, _ in
+            let z = beta * x
+            return z > threshold ? 1 : stableSigmoid(z)
+        }
+    }
+}
+
+/// `1 / (1 + e⁻ˣ)`, exponentiating only non-positive numbers so nothing overflows.
+@inline(__always)
+func stableSigmoid(_ x: Float) -> Float {
+    if x >= 0 { return 1 / (1 + expf(-x)) }
+    let e = expf(x)
+    return e / (1 + e)
 }
