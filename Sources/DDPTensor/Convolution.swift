@@ -100,7 +100,13 @@ struct ConvolutionGeometry {
                         guard ih >= 0 && ih < height else { continue }
                         let source = row + oh * outputWidth
                         let target = plane + ih * width + columnOffset
-                        for ow in valid { target[ow * strideWidth] += source[ow] }
+                        if strideWidth == 1 {
+                            // Unit stride: a contiguous add the compiler vectorises.
+                            let from = source + valid.lowerBound, to = target + valid.lowerBound
+                            for i in 0..<valid.count { to[i] += from[i] }
+                        } else {
+                            for ow in valid { target[ow * strideWidth] += source[ow] }
+                        }
                     }
                     row += positions
                 }
@@ -190,14 +196,12 @@ extension Tensor {
                 }
             }
             if inputs.count == 3 {
-                ctx.withGradient(of: 2) { dB, accumulate in   // dB[o] = Σ over batch and positions
-                    for o in 0..<outChannels {
-                        var total: Float = 0
-                        for n in 0..<batch {
-                            let plane = g + n * outputSize + o * positions
-                            for p in 0..<positions { total += plane[p] }
-                        }
-                        dB[o] = accumulate ? dB[o] + total : total
+                ctx.withGradient(of: 2) { dB, accumulate in
+                    // dB[O] = Σ_n dY_n[O, L] · 1[L]: row sums as a matrix-vector product.
+                    let ones = Tensor.ones([positions])
+                    for n in 0..<batch {
+                        BLAS.gemm(transposeA: false, transposeB: false, m: outChannels, n: 1, k: positions,
+                                  a: g + n * outputSize, b: ones.data, beta: (accumulate || n > 0) ? 1 : 0, c: dB)
                     }
                 }
             }

@@ -30,9 +30,12 @@ extension Tensor {
                     var bestIndex = rows.lowerBound * geometry.width + columns.lowerBound
                     for ih in rows {
                         for iw in columns {
-                            let index = ih * geometry.width + iw
-                            // `!(x <= best)` also lets a NaN win, as PyTorch propagates NaN.
-                            if !(x[index] <= best) { best = x[index]; bestIndex = index }
+                            let index = ih * geometry.width + iw, value = x[index]
+                            // `!(value <= best)` also lets a NaN win, as PyTorch propagates NaN;
+                            // selects rather than a branch, which random data mispredicts.
+                            let wins = !(value <= best)
+                            best = wins ? value : best
+                            bestIndex = wins ? index : bestIndex
                         }
                     }
                     out[position] = best
