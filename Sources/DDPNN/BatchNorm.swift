@@ -23,6 +23,8 @@ public class BatchNormalization: Module, Layer {
     /// How far the running statistics move towards each batch's; `nil` for a cumulative
     /// average over every batch seen.
     public let momentum: Float?
+    /// The number of channels normalised.
+    public let features: Int
     private let acceptedRanks: Set<Int>
     private let layerName: String
 
@@ -36,11 +38,10 @@ public class BatchNormalization: Module, Layer {
         batchesTracked = trackRunningStatistics ? Tensor.zeros([]) : nil
         self.epsilon = epsilon
         self.momentum = momentum
+        self.features = features
         self.acceptedRanks = acceptedRanks
         self.layerName = layerName
     }
-
-    public var features: Int { (weight ?? runningMean!).count }
 
     public override var namedLocalParameters: [(String, Tensor)] {
         [weight.map { ("weight", $0) }, bias.map { ("bias", $0) }].compactMap { $0 }

@@ -116,4 +116,11 @@ import Testing
         #expect(model.namedParameters().map(\.name) == ["0.weight", "0.bias", "1.weight", "1.bias"])
         #expect(BatchNorm2d(4, affine: false, trackRunningStatistics: false).stateDict().isEmpty)
     }
+
+    @Test func withoutRunningStatisticsEvaluationStillUsesTheBatch() {
+        let layer = BatchNorm1d(1, affine: false, trackRunningStatistics: false)
+        layer.eval()
+        let y = layer(Tensor([1, 3], shape: [2, 1]))
+        #expect(allClose(y.scalars, [-1 / (1 + 1e-5).squareRoot(), 1 / (1 + 1e-5).squareRoot()]))
+    }
 }
