@@ -1,0 +1,218 @@
+// 2-D convolution as im2col + sgemm, one product per image, in PyTorch's layouts:
+// input [N, C, H, W], weight [O, C, kh, kw], bias [O], output [N, O, OH, OW].
+// Backward recomputes each image's columns rather than keeping the whole batch's
+// (a few hundred KB per image stays in cache; the batch's would not).
+
+/// The geometry of a 2-D convolution: sizes of the input, kernel and output, stride and padding.
+struct ConvolutionGeometry {
+    let channels: Int, height: Int, width: Int
+    let kernelHeight: Int, kernelWidth: Int
+    let strideHeight: Int, strideWidth: Int
+    let paddingHeight: Int, paddingWidth: Int
+    let outputHeight: Int, outputWidth: Int
+
+    init(channels: Int, height: Int, width: Int, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int)) {
+        precondition(kernel.0 > 0 && kernel.1 > 0, "kernel size must be positive, not \(kernel)")
+        precondition(stride.0 > 0 && stride.1 > 0, "stride must be positive, not \(stride)")
+        precondition(padding.0 >= 0 && padding.1 >= 0, "padding cannot be negative, not \(padding)")
+        self.channels = channels
+        self.height = height
+        self.width = width
+        (kernelHeight, kernelWidth) = kernel
+        (strideHeight, strideWidth) = stride
+        (paddingHeight, paddingWidth) = padding
+        outputHeight = (height + 2 * padding.0 - kernel.0) / stride.0 + 1
+        outputWidth = (width + 2 * padding.1 - kernel.1) / stride.1 + 1
+        precondition(height + 2 * padding.0 >= kernel.0 && width + 2 * padding.1 >= kernel.1,
+                     "kernel \(kernel) is larger than the padded input \(height)x\(width) (padding \(padding))")
+    }
+
+    /// Rows of the column matrix: one per (channel, kernel row, kernel column).
+    var columnRows: Int { channels * kernelHeight * kernelWidth }
+    /// Columns of the column matrix: one per output position.
+    var outputPositions: Int { outputHeight * outputWidth }
+    /// Whether the column matrix is the image itself (a 1x1 kernel, stride 1, no padding).
+    var columnsAreInput: Bool {
+        kernelHeight == 1 && kernelWidth == 1 && strideHeight == 1 && strideWidth == 1
+            && paddingHeight == 0 && paddingWidth == 0
+    }
+
+    /// The output columns `ow` whose input column `ow·stride - padding + kj` lies inside the image.
+    @inline(__always)
+    func validOutputColumns(kernelColumn kj: Int) -> Range<Int> {
+        let offset = kj - paddingWidth
+        // Smallest ow with ow·s + offset >= 0, and first ow with ow·s + offset >= width.
+        let first = offset >= 0 ? 0 : (-offset + strideWidth - 1) / strideWidth
+        let end = width - offset <= 0 ? 0 : (width - offset + strideWidth - 1) / strideWidth
+        let clampedFirst = Swift.min(first, outputWidth)
+        return clampedFirst..<Swift.max(clampedFirst, Swift.min(end, outputWidth))
+    }
+
+    /// Unfolds one image `[C, H, W]` into `columns` `[C·kh·kw, OH·OW]`, zeros where the
+    /// window reaches into the padding.
+    func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>) {
+        let positions = outputPositions
+        var row = columns
+        for c in 0..<channels {
+            let plane = image + c * height * width
+            for ki in 0..<kernelHeight {
+                for kj in 0..<kernelWidth {
+                    let valid = validOutputColumns(kernelColumn: kj)
+                    let columnOffset = kj - paddingWidth
+                    for oh in 0..<outputHeight {
+                        let out = row + oh * outputWidth
+                        let ih = oh * strideHeight - paddingHeight + ki
+                        guard ih >= 0 && ih < height else {
+                            out.update(repeating: 0, count: outputWidth)
+                            continue
+                        }
+                        let source = plane + ih * width
+                        if valid.lowerBound > 0 { out.update(repeating: 0, count: valid.lowerBound) }
+                        if strideWidth == 1 {
+                            (out + valid.lowerBound).update(from: source + valid.lowerBound + columnOffset,
+                                                            count: valid.count)
+                        } else {
+                            for ow in valid { out[ow] = source[ow * strideWidth + columnOffset] }
+                        }
+                        if valid.upperBound < outputWidth {
+                            (out + valid.upperBound).update(repeating: 0, count: outputWidth - valid.upperBound)
+                        }
+                    }
+                    row += positions
+                }
+            }
+        }
+    }
+
+    /// Adds `columns` `[C·kh·kw, OH·OW]` back into one image `[C, H, W]`: the adjoint of
+    /// ``imageToColumns(_:_:)``, so every input pixel sums the gradients of the windows it fed.
+    func addColumnsToImage(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>) {
+        let positions = outputPositions
+        var row = columns
+        for c in 0..<channels {
+            let plane = image + c * height * width
+            for ki in 0..<kernelHeight {
+                for kj in 0..<kernelWidth {
+                    let valid = validOutputColumns(kernelColumn: kj)
+                    let columnOffset = kj - paddingWidth
+                    for oh in 0..<outputHeight {
+                        let ih = oh * strideHeight - paddingHeight + ki
+                        guard ih >= 0 && ih < height else { continue }
+                        let source = row + oh * outputWidth
+                        let target = plane + ih * width + columnOffset
+                        if strideWidth == 1 {
+                            // Unit stride: a contiguous add the compiler vectorises.
+                            let from = source + valid.lowerBound, to = target + valid.lowerBound
+                            for i in 0..<valid.count { to[i] += from[i] }
+                        } else {
+                            for ow in valid { target[ow * strideWidth] += source[ow] }
+                        }
+                    }
+                    row += positions
+                }
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// 2-D cross-correlation over a batch of images (as `torch.nn.functional.conv2d`), with a
+    /// separate stride and padding for height and width.
+    ///
+    /// - Parameters:
+    ///   - input: `[batch, inChannels, height, width]`.
+    ///   - weight: `[outChannels, inChannels, kernelHeight, kernelWidth]`, PyTorch's layout.
+    ///   - bias: `[outChannels]`, or `nil`.
+    ///   - stride: the step of the window, `(height, width)`.
+    ///   - padding: zeros added on each side, `(height, width)`.
+    /// - Returns: `[batch, outChannels, outHeight, outWidth]` with
+    ///   `outHeight = (height + 2·padding.0 - kernelHeight) / stride.0 + 1` (likewise for width).
+    public static func conv2d(
+        _ input: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int), padding: (Int, Int)
+    ) -> Tensor {
+        precondition(input.rank == 4, "conv2d expects input [batch, channels, height, width], got \(input.shape)")
+        precondition(weight.rank == 4, "conv2d weight must be [out, in, kh, kw], not \(weight.shape)")
+        let (batch, channels) = (input.shape[0], input.shape[1])
+        let outChannels = weight.shape[0]
+        precondition(weight.shape[1] == channels,
+                     "conv2d weight \(weight.shape) expects \(weight.shape[1]) input channels, input \(input.shape) has \(channels)")
+        if let bias { precondition(bias.shape == [outChannels], "conv2d bias must be [\(outChannels)], not \(bias.shape)") }
+        let geometry = ConvolutionGeometry(
+            channels: channels, height: input.shape[2], width: input.shape[3],
+            kernel: (weight.shape[2], weight.shape[3]), stride: stride, padding: padding)
+        let (rows, positions) = (geometry.columnRows, geometry.outputPositions)
+        let imageSize = channels * geometry.height * geometry.width
+        let outputSize = outChannels * positions
+
+        let result = Tensor(uninitializedShape: [batch, outChannels, geometry.outputHeight, geometry.outputWidth])
+        let columns = geometry.columnsAreInput ? nil : TensorStorage(count: rows * positions)
+        for n in 0..<batch {
+            let image = input.data + n * imageSize, out = result.data + n * outputSize
+            if let bias {
+                // Start each output plane at its bias and let sgemm add the product (beta = 1).
+                for o in 0..<outChannels { (out + o * positions).update(repeating: bias.data[o], count: positions) }
+            }
+            var unfolded = UnsafePointer(image)
+            if let columns {
+                geometry.imageToColumns(image, columns.base)
+                unfolded = UnsafePointer(columns.base)
+            }
+            // out[O, L] = W[O, K] · columns[K, L]
+            BLAS.gemm(transposeA: false, transposeB: false, m: outChannels, n: positions, k: rows,
+                      a: weight.data, b: unfolded, beta: bias == nil ? 0 : 1, c: out)
+        }
+
+        let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
+        return record(result, name: "conv2d", inputs: inputs) { ctx in
+            let g = ctx.gradOutput.data
+            let scratch = geometry.columnsAreInput ? nil : TensorStorage(count: rows * positions)
+            ctx.withGradient(of: 1) { dW, accumulate in
+                // dW[O, K] = Σ_n dY_n[O, L] · columns_nᵀ[L, K]
+                for n in 0..<batch {
+                    let image = input.data + n * imageSize
+                    var unfolded = UnsafePointer(image)
+                    if let scratch {
+                        geometry.imageToColumns(image, scratch.base)
+                        unfolded = UnsafePointer(scratch.base)
+                    }
+                    BLAS.gemm(transposeA: false, transposeB: true, m: outChannels, n: rows, k: positions,
+                              a: g + n * outputSize, b: unfolded,
+                              beta: (accumulate || n > 0) ? 1 : 0, c: dW)
+                }
+            }
+            ctx.withGradient(of: 0) { dX, accumulate in
+                // dcolumns_n[K, L] = Wᵀ[K, O] · dY_n[O, L], then folded back onto the image.
+                for n in 0..<batch {
+                    let dImage = dX + n * imageSize
+                    if let scratch {
+                        BLAS.gemm(transposeA: true, transposeB: false, m: rows, n: positions, k: outChannels,
+                                  a: weight.data, b: g + n * outputSize, beta: 0, c: scratch.base)
+                        if !accumulate { dImage.update(repeating: 0, count: imageSize) }
+                        geometry.addColumnsToImage(scratch.base, dImage)
+                    } else {
+                        BLAS.gemm(transposeA: true, transposeB: false, m: rows, n: positions, k: outChannels,
+                                  a: weight.data, b: g + n * outputSize, beta: accumulate ? 1 : 0, c: dImage)
+                    }
+                }
+            }
+            if inputs.count == 3 {
+                ctx.withGradient(of: 2) { dB, accumulate in
+                    // dB[O] = Σ_n dY_n[O, L] · 1[L]: row sums as a matrix-vector product.
+                    let ones = Tensor.ones([positions])
+                    for n in 0..<batch {
+                        BLAS.gemm(transposeA: false, transposeB: false, m: outChannels, n: 1, k: positions,
+                                  a: g + n * outputSize, b: ones.data, beta: (accumulate || n > 0) ? 1 : 0, c: dB)
+                    }
+                }
+            }
+        }
+    }
+
+    /// 2-D cross-correlation with the same stride and padding for height and width; see the
+    /// overload taking `(height, width)` pairs.
+    public static func conv2d(
+        _ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0
+    ) -> Tensor {
+        conv2d(input, weight: weight, bias: bias, stride: (stride, stride), padding: (padding, padding))
+    }
+}
