@@ -78,18 +78,26 @@ public enum CoreBenchmarks {
     /// PyTorch's median step on the small MLP on this kind of machine (reference/PERF.md).
     public static let pytorchSmallMLPStepSeconds = 1.33e-3
 
-    public static func report(steps: Int = 60) -> String {
+    /// - Parameter pytorch: PyTorch's median step seconds by `"<sizes>/<batch>"`, measured
+    ///   in the same run (`bench/pytorch_mlp.py`); the recorded figure is used without it.
+    public static func report(steps: Int = 60, pytorch: [String: Double] = [:]) -> String {
         var lines: [String] = ["threads: OpenBLAS \(BLAS.threadCount)"]
         let large = TrainStepBenchmark(layerSizes: [784, 1024, 1024, 10], batchSize: 128).run(steps: steps)
         lines.append("MLP 784-1024-1024-10, batch 128: step \(ms(large.stepSeconds)) ms, "
             + "sgemm \(ms(large.gemmSeconds)) ms in \(large.gemmCallsPerStep) calls "
             + "(\(Measurement.format(large.gflops, digits: 1)) GFLOP/s)")
         lines.append("  step / sgemm time = \(Measurement.format(large.stepSeconds / large.gemmSeconds, digits: 3))x (goal <= 1.15x)")
+        if let torch = pytorch["784-1024-1024-10/128"] {
+            lines.append("  PyTorch eager, same run: \(ms(torch)) ms; ours is \(Measurement.format(torch / large.stepSeconds))x its steps/s")
+        }
         let small = TrainStepBenchmark(layerSizes: [64, 256, 256, 10], batchSize: 64).run(steps: steps * 10)
         lines.append("MLP 64-256-256-10, batch 64: step \(ms(small.stepSeconds)) ms, "
             + "\(Int(1 / small.stepSeconds)) steps/s; sgemm \(ms(small.gemmSeconds)) ms")
-        lines.append("  PyTorch eager (reference) \(ms(pytorchSmallMLPStepSeconds)) ms: "
-            + "\(Measurement.format(pytorchSmallMLPStepSeconds / small.stepSeconds))x its steps/s (goal >= 2x)")
+        let torchSmall = pytorch["64-256-256-10/64"]
+        let source = torchSmall == nil ? "recorded in reference/PERF.md" : "same run"
+        let torchStep = torchSmall ?? pytorchSmallMLPStepSeconds
+        lines.append("  PyTorch eager (\(source)) \(ms(torchStep)) ms: "
+            + "ours is \(Measurement.format(torchStep / small.stepSeconds))x its steps/s (goal >= 2x)")
         let growth = Double(small.residentBytesLate - small.residentBytesEarly) / 1_048_576
         lines.append("  resident memory after 5 steps \(mib(small.residentBytesEarly)) MiB, after \(steps * 10 + 5): "
             + "\(mib(small.residentBytesLate)) MiB (growth \(Measurement.format(growth)) MiB)")

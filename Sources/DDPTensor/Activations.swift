@@ -22,8 +22,9 @@ extension Tensor {
         return Tensor.record(result, name: "relu", inputs: [self]) { ctx in
             let g = ctx.gradOutput.data, x = input.data
             ctx.withGradient(of: 0) { dst, accumulate in
+                // Branch-free selects: the signs of activations are random, so branches mispredict.
                 if accumulate {
-                    for i in 0..<input.count where x[i] > 0 { dst[i] += g[i] }
+                    for i in 0..<input.count { dst[i] += x[i] > 0 ? g[i] : 0 }
                 } else {
                     for i in 0..<input.count { dst[i] = x[i] > 0 ? g[i] : 0 }
                 }

@@ -17,6 +17,7 @@ public final class TensorStorage {
     /// Allocates room for `count` floats, uninitialised.
     public init(count: Int) {
         precondition(count >= 0, "a storage cannot hold a negative number of elements")
+        _ = TensorStorage.keepFreedMemory
         let bytes = Swift.max(count, 1) * MemoryLayout<Float>.stride
         var raw: UnsafeMutableRawPointer?
         // Aligned for AVX loads; posix_memalign never returns a null pointer on success.
@@ -28,4 +29,21 @@ public final class TensorStorage {
     }
 
     deinit { free(base) }
+
+    /// A training step frees and reallocates the same multi-megabyte buffers (activations,
+    /// fresh gradients) every step. By default glibc returns such blocks to the system and
+    /// page-faults them in again on the next step, which costs as much as the arithmetic on
+    /// them; keeping them in the heap makes the memory footprint flat and the step cheaper.
+    private static let keepFreedMemory: Void = {
+        #if canImport(Glibc)
+        _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 256 << 20)
+        _ = glibcMallopt(-1 /* M_TRIM_THRESHOLD */, 1 << 30)
+        #endif
+    }()
 }
+
+#if canImport(Glibc)
+// glibc's <malloc.h> is not part of Swift's Glibc module; the symbol is stable C ABI.
+@_silgen_name("mallopt")
+private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif

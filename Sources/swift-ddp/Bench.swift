@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import DDPBenchmarks
 import SwiftDDP
 
@@ -15,10 +16,36 @@ struct Bench: ParsableCommand {
     var suite: Suite = .core
 
     @Option(help: "Timed steps per measurement.") var steps = 60
+    @Flag(help: "Also time PyTorch on the same models in this run (needs python3 with torch).")
+    var comparePytorch = false
 
     func run() throws {
         switch suite {
-        case .core: print(CoreBenchmarks.report(steps: steps))
+        case .core:
+            let pytorch = comparePytorch ? try PyTorchReference.measure(steps: steps) : [:]
+            print(CoreBenchmarks.report(steps: steps, pytorch: pytorch))
         }
+    }
+}
+
+/// Runs `bench/pytorch_mlp.py` (found beside the package) and reads its JSON figures.
+enum PyTorchReference {
+    static func measure(steps: Int) throws -> [String: Double] {
+        let script = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("bench/pytorch_mlp.py").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, String(steps)]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let figures = try JSONSerialization.jsonObject(with: data) as? [String: Double] else {
+            throw ValidationError("could not time PyTorch with \(script); install torch or drop --compare-pytorch")
+        }
+        return figures
     }
 }
