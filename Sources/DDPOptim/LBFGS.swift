@@ -61,58 +61,50 @@ public final class LBFGS: Optimizer {
         throw OptimizerError("LBFGS updates all parameters together: call step(closure:)")
     }
 
-    // MARK: Flat views of the parameters
-
     private var parameters: [Tensor] { paramGroups[0].params }
 
-    /// All gradients in one Double vector (missing gradients are zeros).
-    private func gatherFlatGradient() -> [Double] {
-        var flat: [Double] = []
-        flat.reserveCapacity(parameters.reduce(0) { $0 + $1.count })
-        for p in parameters {
-            if let g = p.grad {
-                for i in 0..<p.count { flat.append(Double(g.data[i])) }
-            } else {
-                flat.append(contentsOf: repeatElement(0, count: p.count))
-            }
-        }
-        return flat
-    }
-
-    /// p ← p + t·d over the flat view.
-    private func addDirection(_ t: Double, _ d: [Double]) {
-        var offset = 0
-        for p in parameters {
-            for i in 0..<p.count { p.data[i] = Float(Double(p.data[i]) + t * d[offset + i]) }
-            offset += p.count
-        }
-    }
-
-    private func evaluate(_ closure: () throws -> Float) throws -> Double {
-        Double(try enableGrad { try closure() })
-    }
-
-    // MARK: Step
-
+    /// One LBFGS step over the Float32 parameters: `closure` must zero the gradients,
+    /// compute the loss, run backward and return the loss, which this returns.
     @discardableResult
     public func step(closure: (() throws -> Float)?) throws -> Float? {
         guard let closure else {
             throw OptimizerError("LBFGS needs a closure that recomputes the loss: call step(closure:)")
         }
+        var firstLoss: Float = 0
+        let point = TensorPoint(parameters: parameters) {
+            let loss = try enableGrad { try closure() }
+            return Double(loss)
+        }
+        _ = try step(on: point, firstLoss: &firstLoss)
+        return firstLoss
+    }
+
+    /// One LBFGS step that moves `point`, a flat Double vector with its own objective, in
+    /// place of the parameters: the same iterations in full Double precision (for
+    /// objectives computed in Double). The state is kept as for `step(closure:)`.
+    /// Returns the loss at the start of the step.
+    @discardableResult
+    public func step(on point: some LBFGSPoint) throws -> Double {
+        var unused: Float = 0
+        return try step(on: point, firstLoss: &unused)
+    }
+
+    private func step(on point: some LBFGSPoint, firstLoss: inout Float) throws -> Double {
         let group = paramGroups[0]
         let lr = group.lr, maxIter = Int(group.number("max_iter")), maxEval = Int(group.number("max_eval"))
         let toleranceGrad = group.number("tolerance_grad"), toleranceChange = group.number("tolerance_change")
         let historySize = Int(group.number("history_size"))
         let strongWolfeSearch = group["line_search_fn"]?.stringValue == "strong_wolfe"
+        func maxAbs(_ v: [Double]) -> Double { v.reduce(0) { max($0, abs($1)) } }
 
         var memory = LBFGSMemory(state[ObjectIdentifier(parameters[0])] ?? ParameterState())
-        let originalLoss = try enableGrad { try closure() }
-        var loss = Double(originalLoss)
+        defer { state[ObjectIdentifier(parameters[0])] = memory.state }
+        let (originalLoss, firstGradient) = try point.evaluate()
+        firstLoss = Float(originalLoss)
+        var loss = originalLoss, flatGrad = firstGradient
         var currentEvaluations = 1
         memory.functionEvaluations += 1
-        var flatGrad = noGrad { gatherFlatGradient() }
-        defer { state[ObjectIdentifier(parameters[0])] = memory.state }
-        if flatGrad.reduce(0, { max($0, abs($1)) }) <= toleranceGrad { return originalLoss }
+        if maxAbs(flatGrad) <= toleranceGrad { return originalLoss }
 
         try noGrad {
             var iteration = 0
@@ -134,31 +126,30 @@ public final class LBFGS: Optimizer {
                 } else {
                     memory.t = lr
                 }
-                let gtd = zip(flatGrad, memory.d).reduce(0) { $0 + $1.0 * $1.1 }
+                var gtd = 0.0
+                for i in flatGrad.indices { gtd += flatGrad[i] * memory.d[i] }
                 if gtd > -toleranceChange { break }
 
                 var lineSearchEvaluations = 0
                 var optimal = false
                 if strongWolfeSearch {
-                    let start = parameters.map { $0.copy() }
+                    let start = point.saved()
                     let d = memory.d
                     let result = try strongWolfe({ t in
-                        self.addDirection(t, d)
-                        let value = try self.evaluate(closure)
-                        let gradient = self.gatherFlatGradient()
-                        for (p, saved) in zip(self.parameters, start) { p.assign(saved) }
-                        return (value, gradient)
+                        point.add(t, d)
+                        let evaluation = try point.evaluate()
+                        point.restore(start)
+                        return evaluation
                     }, t: memory.t, d: d, f: loss, g: flatGrad, gtd: gtd)
                     loss = result.loss; flatGrad = result.gradient; memory.t = result.t
                     lineSearchEvaluations = result.evaluations
-                    addDirection(memory.t, memory.d)
-                    optimal = flatGrad.reduce(0, { max($0, abs($1)) }) <= toleranceGrad
+                    point.add(memory.t, memory.d)
+                    optimal = maxAbs(flatGrad) <= toleranceGrad
                 } else {
-                    addDirection(memory.t, memory.d)
+                    point.add(memory.t, memory.d)
                     if iteration != maxIter {
-                        loss = try evaluate(closure)
-                        flatGrad = gatherFlatGradient()
-                        optimal = flatGrad.reduce(0, { max($0, abs($1)) }) <= toleranceGrad
+                        (loss, flatGrad) = try point.evaluate()
+                        optimal = maxAbs(flatGrad) <= toleranceGrad
                         lineSearchEvaluations = 1
                     }
                 }
@@ -171,6 +162,52 @@ public final class LBFGS: Optimizer {
             }
         }
         return originalLoss
+    }
+}
+
+/// A point LBFGS can move: a flat vector in Double with an objective.
+public protocol LBFGSPoint {
+    associatedtype Snapshot
+    /// The objective and its flat gradient at the current point.
+    func evaluate() throws -> (loss: Double, gradient: [Double])
+    /// Moves the point by t·d.
+    func add(_ t: Double, _ d: [Double])
+    /// A copy of the current point, for `restore`.
+    func saved() -> Snapshot
+    func restore(_ snapshot: Snapshot)
+}
+
+/// Float32 parameters seen as one flat vector; the gradient is gathered into Double.
+struct TensorPoint: LBFGSPoint {
+    let parameters: [Tensor]
+    let loss: () throws -> Double
+
+    func evaluate() throws -> (loss: Double, gradient: [Double]) {
+        let value = try loss()
+        var flat: [Double] = []
+        flat.reserveCapacity(parameters.reduce(0) { $0 + $1.count })
+        for p in parameters {
+            if let g = p.grad {
+                for i in 0..<p.count { flat.append(Double(g.data[i])) }
+            } else {
+                flat.append(contentsOf: repeatElement(0, count: p.count))  // no gradient: zeros, as torch
+            }
+        }
+        return (value, flat)
+    }
+
+    func add(_ t: Double, _ d: [Double]) {
+        var offset = 0
+        for p in parameters {
+            for i in 0..<p.count { p.data[i] = Float(Double(p.data[i]) + t * d[offset + i]) }
+            offset += p.count
+        }
+    }
+
+    func saved() -> [Tensor] { parameters.map { $0.copy() } }
+
+    func restore(_ snapshot: [Tensor]) {
+        for (p, saved) in zip(parameters, snapshot) { p.assign(saved) }
     }
 }
 
