@@ -125,7 +125,7 @@ extension Optimizer {
 
     /// Checks the defaults, then adds `groups`: what every optimizer's initialiser does.
     public func addInitialGroups(_ groups: [ParamGroup]) throws {
-        try OptimizerError.require(!groups.isEmpty, "\(typeName): got an empty parameter list: pass the parameters to optimize")
+        try OptimizerError.require(groups.contains { !$0.params.isEmpty }, "\(typeName): got an empty parameter list: pass the parameters to optimize")
         try validate(defaults)
         for group in groups { try addParamGroup(group) }
     }
