@@ -41,7 +41,7 @@ public final class Adadelta: Optimizer {
             let d = sign * g[i] + decay * p[i]
             let vi = v[i] * rho + rest * d * d
             v[i] = vi
-            let delta = (u[i] + eps).squareRoot() / (vi + eps).squareRoot() * d
+            let delta = sqrtOfNonNegative(u[i] + eps) / sqrtOfNonNegative(vi + eps) * d
             u[i] = u[i] * rho + rest * delta * delta
             p[i] = p[i] - lr * delta
         }

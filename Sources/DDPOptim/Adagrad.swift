@@ -43,7 +43,7 @@ public final class Adagrad: Optimizer {
             let d = sign * g[i] + decay * p[i]
             let s = sum[i] + d * d
             sum[i] = s
-            p[i] = p[i] - clr * (d / (s.squareRoot() + eps))
+            p[i] = p[i] - clr * (d / (sqrtOfNonNegative(s) + eps))
         }
     }
 }

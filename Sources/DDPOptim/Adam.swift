@@ -68,7 +68,7 @@ public class Adam: Optimizer {
                 let vi = v[i] * b2 + c2 * d * d
                 let peak = max(vMax[i], vi)
                 m[i] = mi; v[i] = vi; vMax[i] = peak
-                p[i] = x - stepSize * (mi / (peak.squareRoot() / correction2Root + eps))
+                p[i] = x - stepSize * (mi / (sqrtOfNonNegative(peak) / correction2Root + eps))
             }
         } else {
             for i in 0..<n {
@@ -77,7 +77,7 @@ public class Adam: Optimizer {
                 let mi = m[i] + b1 * (d - m[i])
                 let vi = v[i] * b2 + c2 * d * d
                 m[i] = mi; v[i] = vi
-                p[i] = x - stepSize * (mi / (vi.squareRoot() / correction2Root + eps))
+                p[i] = x - stepSize * (mi / (sqrtOfNonNegative(vi) / correction2Root + eps))
             }
         }
     }

@@ -64,7 +64,7 @@ public final class NAdam: Optimizer {
             let mi = m[i] + b1 * (d - m[i])
             let vi = v[i] * b2 + c2 * d * d
             m[i] = mi; v[i] = vi
-            let denominator = (vi / correction2).squareRoot() + eps
+            let denominator = sqrtOfNonNegative(vi / correction2) + eps
             let y = x + gradScale * (d / denominator)
             p[i] = y + averageScale * (mi / denominator)
         }

@@ -93,7 +93,10 @@ extension Optimizer {
     /// One step without a closure.
     public func step() throws { try step(closure: nil) }
 
-    public func zeroGrad(setToNone: Bool = true) {
+    /// Drops every gradient (`zeroGrad(setToNone: true)`).
+    public func zeroGrad() { zeroGrad(setToNone: true) }
+
+    public func zeroGrad(setToNone: Bool) {
         for group in paramGroups {
             for parameter in group.params {
                 if setToNone { parameter.grad = nil } else { parameter.grad?.fill(0) }

@@ -62,7 +62,7 @@ public final class RAdam: Optimizer {
             m[i] = mi; v[i] = vi
             let corrected = mi / correction1
             if rectified {
-                let adaptive = correction2Root / (vi.squareRoot() + eps)
+                let adaptive = correction2Root / (sqrtOfNonNegative(vi) + eps)
                 p[i] = x - corrected * lrF * adaptive * rectF
             } else {
                 p[i] = x - corrected * lrF

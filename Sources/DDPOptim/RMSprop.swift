@@ -52,7 +52,7 @@ public final class RMSprop: Optimizer {
                 mean[i] = mi
                 scale = (vi - mi * mi).squareRoot() + eps
             } else {
-                scale = vi.squareRoot() + eps
+                scale = sqrtOfNonNegative(vi) + eps
             }
             if momentum > 0 {
                 let bi = b[i] * momentum + d / scale
