@@ -42,7 +42,7 @@ public final class NAdam: Optimizer {
         let (beta1, beta2) = group.betas
         let lr = group.lr, weightDecay = group.weightDecay, psi = group.number("momentum_decay")
         let decoupled = group.flag("decoupled_weight_decay")
-        let product = state.buffer("mu_product", like: Tensor(scalar: 0), initialValue: 1)
+        let product = state.scalarBuffer("mu_product", initialValue: 1)
         let step = state.advanceStep()
         let m = state.buffer("exp_avg", like: parameter).data
         let v = state.buffer("exp_avg_sq", like: parameter).data

@@ -56,11 +56,20 @@ public struct ParameterState {
         }
     }
 
+    /// The one-element Float32 tensor `key` (torch's scalar state such as `step`), created
+    /// holding `initialValue` on first use.
+    public mutating func scalarBuffer(_ key: String, initialValue: Float = 0) -> Tensor {
+        if case .tensor(let tensor)? = values[key], tensor.count == 1 { return tensor }
+        let tensor = Tensor(scalar: initialValue)
+        values[key] = .tensor(tensor)
+        return tensor
+    }
+
     /// Adds one to the `step` counter and returns the new count.
     ///
     /// The counter is a float32 scalar tensor, as torch keeps it (exact up to 2^24 steps).
     public mutating func advanceStep() -> Double {
-        let step = buffer("step", like: Tensor(scalar: 0))
+        let step = scalarBuffer("step")
         step.data[0] += 1
         return Double(step.data[0])
     }
