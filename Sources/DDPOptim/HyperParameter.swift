@@ -1,5 +1,5 @@
 /// The value of one hyper-parameter in a parameter group: what a Python float, bool,
-/// tuple of floats, string or `None` is in a `torch.optim` param group.
+/// tuple of floats, string or `None` (`.none`) is in a `torch.optim` param group.
 ///
 /// Literals make groups read like PyTorch's dictionaries:
 ///
@@ -40,15 +40,13 @@ public enum HyperParameter: Equatable, Sendable {
 }
 
 extension HyperParameter: ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral,
-    ExpressibleByBooleanLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral,
-    ExpressibleByNilLiteral
+    ExpressibleByBooleanLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral
 {
     public init(floatLiteral value: Double) { self = .number(value) }
     public init(integerLiteral value: Int) { self = .number(Double(value)) }
     public init(booleanLiteral value: Bool) { self = .flag(value) }
     public init(stringLiteral value: String) { self = .text(value) }
     public init(arrayLiteral elements: Double...) { self = .numbers(elements) }
-    public init(nilLiteral: ()) { self = .none }
 }
 
 extension HyperParameter: Codable {

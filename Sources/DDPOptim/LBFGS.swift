@@ -90,6 +90,7 @@ public final class LBFGS: Optimizer {
     }
 
     private func step(on point: some LBFGSPoint, firstLoss: inout Float) throws -> Double {
+        try checkOptions(paramGroups[0].options)
         let group = paramGroups[0]
         let lr = group.lr, maxIter = Int(group.number("max_iter")), maxEval = Int(group.number("max_eval"))
         let toleranceGrad = group.number("tolerance_grad"), toleranceChange = group.number("tolerance_change")

@@ -74,8 +74,30 @@ extension Optimizer {
         try OptimizerError.require(lr >= 0, "\(typeName): invalid learning rate \(lr): use lr >= 0")
     }
 
+    /// Checks that every option has the kind of value its default has (a number where a
+    /// number is expected, ...), then runs `validate`: the check before every use of a
+    /// group, since hooks and schedulers may change options between steps.
+    public func checkOptions(_ options: [String: HyperParameter]) throws {
+        for (name, value) in options {
+            let known: HyperParameter? = schedulerOptionNames.contains(name) ? .number(0) : defaults[name]
+            guard let expected = known else { continue }
+            let matches: Bool
+            switch (expected, value) {
+            case (.number, .number), (.flag, .flag), (.numbers, .numbers), (.text, .text), (.none, .none),
+                 (.none, .text), (.text, .none):
+                matches = true
+            default:
+                matches = false
+            }
+            try OptimizerError.require(matches,
+                "\(typeName): hyper-parameter '\(name)' is \(value), but it takes a value like its default \(expected): set it to that kind of value")
+        }
+        try validate(options)
+    }
+
     @discardableResult
     public func step(closure: (() throws -> Float)?) throws -> Float? {
+        for group in paramGroups { try checkOptions(group.options) }
         var loss: Float?
         if let closure { loss = try enableGrad { try closure() } }
         try noGrad {
@@ -122,14 +144,14 @@ extension Optimizer {
         }
         var filled = group
         for (name, value) in defaults where filled.options[name] == nil { filled.options[name] = value }
-        try validate(filled.options)
+        try checkOptions(filled.options)
         paramGroups.append(filled)
     }
 
     /// Checks the defaults, then adds `groups`: what every optimizer's initialiser does.
     public func addInitialGroups(_ groups: [ParamGroup]) throws {
         try OptimizerError.require(groups.contains { !$0.params.isEmpty }, "\(typeName): got an empty parameter list: pass the parameters to optimize")
-        try validate(defaults)
+        try checkOptions(defaults)
         for group in groups { try addParamGroup(group) }
     }
 
@@ -162,7 +184,11 @@ extension Optimizer {
         for (group, record) in zip(paramGroups, stateDict.paramGroups) {
             try OptimizerError.require(group.params.count == record.params.count,
                 "\(typeName) state dict group has \(record.params.count) parameters, the optimizer's has \(group.params.count): build the optimizer with the same parameters")
-            try validate(record.options)
+            try checkOptions(record.options)
+            for name in defaults.keys {
+                try OptimizerError.require(record.options[name] != nil,
+                    "\(typeName) state dict group lacks hyper-parameter '\(name)': it was saved by another optimizer")
+            }
         }
         let parameters = allParameters
         for (index, entry) in stateDict.state {

@@ -80,3 +80,23 @@ import Testing
         #expect(message { try LBFGS([w]).step() }.contains("closure"))
     }
 }
+
+@Suite struct OptionsChangedInPlaceTests {
+    /// A hook that sets a wrong value between steps gets an error at the next step, not a crash.
+    @Test func badValueSetBetweenStepsIsAnError() throws {
+        let w = Tensor([1, 2], requiresGrad: true)
+        let optimizer = try SGD([w], lr: 0.1, momentum: 0.9)
+        w.grad = Tensor([1, 1])
+        try optimizer.step()
+        optimizer.paramGroups[0]["momentum"] = "high"
+        #expect(throws: OptimizerError("SGD: hyper-parameter 'momentum' is text(\"high\"), but it takes a value like its default number(0.9): set it to that kind of value")) {
+            try optimizer.step()
+        }
+        optimizer.paramGroups[0]["momentum"] = 0.5
+        optimizer.paramGroups[0].lr = -1
+        #expect(throws: OptimizerError("SGD: invalid learning rate -1.0: use lr >= 0")) { try optimizer.step() }
+        optimizer.paramGroups[0].lr = 0.05
+        try optimizer.step()
+        #expect(w.scalars != [1, 2])
+    }
+}
