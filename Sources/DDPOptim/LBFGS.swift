@@ -47,7 +47,7 @@ public final class LBFGS: Optimizer {
         switch options["line_search_fn"] {
         case .none?, .text("strong_wolfe")?: break
         default:
-            throw OptimizerError("LBFGS: unknown line_search_fn \(String(describing: options["line_search_fn"]!)): use none or \"strong_wolfe\"")
+            throw OptimizerError("LBFGS: unknown line_search_fn \(String(describing: options["line_search_fn"])): use none or \"strong_wolfe\"")
         }
     }
 

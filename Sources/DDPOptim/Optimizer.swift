@@ -78,6 +78,9 @@ extension Optimizer {
     /// number is expected, ...), then runs `validate`: the check before every use of a
     /// group, since hooks and schedulers may change options between steps.
     public func checkOptions(_ options: [String: HyperParameter]) throws {
+        for (name, value) in defaults.sorted(by: { $0.key < $1.key }) where options[name] == nil {
+            throw OptimizerError("\(typeName): hyper-parameter '\(name)' is missing from a param group: set it (the default is \(value))")
+        }
         for (name, value) in options {
             let known: HyperParameter? = schedulerOptionNames.contains(name) ? .number(0) : defaults[name]
             guard let expected = known else { continue }
@@ -185,10 +188,6 @@ extension Optimizer {
             try OptimizerError.require(group.params.count == record.params.count,
                 "\(typeName) state dict group has \(record.params.count) parameters, the optimizer's has \(group.params.count): build the optimizer with the same parameters")
             try checkOptions(record.options)
-            for name in defaults.keys {
-                try OptimizerError.require(record.options[name] != nil,
-                    "\(typeName) state dict group lacks hyper-parameter '\(name)': it was saved by another optimizer")
-            }
         }
         let parameters = allParameters
         for (index, entry) in stateDict.state {
