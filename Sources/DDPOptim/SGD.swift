@@ -1,0 +1,59 @@
+import DDPTensor
+
+/// Stochastic gradient descent with optional momentum (Sutskever et al., 2013, "On the
+/// importance of initialization and momentum in deep learning"), as `torch.optim.SGD`:
+///
+///     g ← ±∇p + λ·p
+///     b ← g (first step),  b ← μ·b + (1 − τ)·g (later)
+///     g ← g + μ·b (Nesterov)  or  g ← b
+///     p ← p − lr·g
+///
+/// Options: `lr` (1e-3), `momentum` μ (0), `dampening` τ (0), `weight_decay` λ (0),
+/// `nesterov` (false; needs μ > 0 and τ = 0), `maximize` (false).
+public final class SGD: Optimizer {
+    public var paramGroups: [ParamGroup] = []
+    public var state: [ObjectIdentifier: ParameterState] = [:]
+    public let defaults: [String: HyperParameter]
+
+    public init<P: ParameterGroupConvertible>(
+        _ parameters: [P], lr: Double = 1e-3, momentum: Double = 0, dampening: Double = 0,
+        weightDecay: Double = 0, nesterov: Bool = false, maximize: Bool = false
+    ) throws {
+        defaults = ["lr": .number(lr), "momentum": .number(momentum), "dampening": .number(dampening),
+                    "weight_decay": .number(weightDecay), "nesterov": .flag(nesterov), "maximize": .flag(maximize)]
+        try addInitialGroups(P.paramGroups(from: parameters))
+    }
+
+    public func validate(_ options: [String: HyperParameter]) throws {
+        try validateLearningRate(options)
+        let group = ParamGroup([], options: options)
+        try OptimizerError.require(group.momentum >= 0, "SGD: invalid momentum \(group.momentum): use momentum >= 0")
+        try OptimizerError.require(group.weightDecay >= 0, "SGD: invalid weight_decay \(group.weightDecay): use weight_decay >= 0")
+        if group.flag("nesterov") {
+            try OptimizerError.require(group.momentum > 0 && group.number("dampening") == 0,
+                "SGD: nesterov momentum requires a momentum > 0 and zero dampening: set momentum and dampening=0, or nesterov=false")
+        }
+    }
+
+    public func update(_ parameter: Tensor, gradient: Tensor, state: inout ParameterState, group: ParamGroup) throws {
+        let lr = Float(group.lr), momentum = Float(group.momentum), decay = Float(group.weightDecay)
+        let dampening = Float(group.number("dampening"))
+        let sign: Float = group.flag("maximize") ? -1 : 1
+        let nesterov = group.flag("nesterov")
+        let n = parameter.count, p = parameter.data, g = gradient.data
+        guard momentum != 0 else {
+            for i in 0..<n { p[i] = p[i] - lr * (sign * g[i] + decay * p[i]) }
+            return
+        }
+        // The buffer starts as a copy of the first gradient (no dampening on step one).
+        let isFirst = state.tensor("momentum_buffer") == nil
+        let b = state.buffer("momentum_buffer", like: parameter).data
+        let keep: Float = isFirst ? 0 : momentum, add: Float = isFirst ? 1 : 1 - dampening
+        for i in 0..<n {
+            let d = sign * g[i] + decay * p[i]
+            let buffer = keep * b[i] + add * d
+            b[i] = buffer
+            p[i] = p[i] - lr * (nesterov ? d + momentum * buffer : buffer)
+        }
+    }
+}
