@@ -71,8 +71,8 @@ public struct ParameterAuditError: CollectiveError, Equatable {
 
     public var description: String {
         let ranks = differingRanks.map(String.init).joined(separator: ", ")
-        let noun = differingRanks.count == 1 ? "rank" : "ranks"
-        return "parameters differ across ranks at step \(step): \(noun) \(ranks) hold different values than rank 0 "
+        let subject = differingRanks.count == 1 ? "rank \(ranks) holds" : "ranks \(ranks) hold"
+        return "parameters differ across ranks at step \(step): \(subject) different values than rank 0 "
             + "(of \(worldSize) ranks); replicas must stay bitwise identical"
     }
 }
