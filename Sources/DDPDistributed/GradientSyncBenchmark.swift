@@ -15,6 +15,9 @@ public enum GradientSyncBenchmark {
         public let worldSize: Int
         public let synchronizeSeconds: Double
         public let allReduceSeconds: Double
+        /// Raw `MPI_Allreduce` calls over the same buckets, without any of the sync's own work:
+        /// what splitting the bytes into buckets costs by itself.
+        public let bucketedAllReduceSeconds: Double
         /// `synchronizeSeconds / allReduceSeconds`.
         public var ratio: Double { synchronizeSeconds / allReduceSeconds }
     }
@@ -46,14 +49,26 @@ public enum GradientSyncBenchmark {
         let bytes = sync.buckets.reduce(0) { $0 + $1.byteCount }
         let count = bytes / MemoryLayout<Float>.stride
         let buffer = TensorStorage(count: count)
+        func rawAllReduce(_ base: UnsafeMutablePointer<Float>, _ count: Int) {
+            if let mpi = communicator as? MPICommunicator {
+                mpi.rawAllReduceSum(base, count: count)
+            } else {
+                communicator.allReduce(UnsafeMutableBufferPointer(start: base, count: count), .sum)
+            }
+        }
         var rawTimes: [Double] = []
+        var bucketedTimes: [Double] = []
+        let bucketCounts = sync.buckets.map { $0.byteCount / MemoryLayout<Float>.stride }
+        // Interleaved, so that a change in machine load hits both alike.
         for _ in 0..<(repeats + 1) {
             buffer.base.update(repeating: value, count: count)
-            rawTimes.append(slowestRank(communicator) {
-                if let mpi = communicator as? MPICommunicator {
-                    mpi.rawAllReduceSum(buffer.base, count: count)
-                } else {
-                    communicator.allReduce(UnsafeMutableBufferPointer(start: buffer.base, count: count), .sum)
+            rawTimes.append(slowestRank(communicator) { rawAllReduce(buffer.base, count) })
+            buffer.base.update(repeating: value, count: count)
+            bucketedTimes.append(slowestRank(communicator) {
+                var offset = 0
+                for bucketCount in bucketCounts {
+                    rawAllReduce(buffer.base + offset, bucketCount)
+                    offset += bucketCount
                 }
             })
         }
@@ -61,7 +76,8 @@ public enum GradientSyncBenchmark {
         return Result(parameterCount: parameterCount, bucketCount: sync.buckets.count,
                       worldSize: communicator.worldSize,
                       synchronizeSeconds: median(syncTimes.dropFirst()),
-                      allReduceSeconds: median(rawTimes.dropFirst()))
+                      allReduceSeconds: median(rawTimes.dropFirst()),
+                      bucketedAllReduceSeconds: median(bucketedTimes.dropFirst()))
     }
 
     /// Runs ``measure(parameterCount:communicator:repeats:bucketCapacityBytes:)`` and
@@ -76,7 +92,8 @@ public enum GradientSyncBenchmark {
         return "gradient sync of \(parameterCount) parameters over \(result.worldSize) rank(s), "
             + "\(result.bucketCount) bucket(s) of at most \(bucketCapacityBytes >> 20) MiB: "
             + "synchronize \(ms(result.synchronizeSeconds)), raw MPI_Allreduce \(ms(result.allReduceSeconds)), "
-            + "ratio \(format2(result.ratio))x (medians of \(repeats))"
+            + "ratio \(format2(result.ratio))x; raw MPI_Allreduce per bucket \(ms(result.bucketedAllReduceSeconds)) "
+            + "(medians of \(repeats))"
     }
 
     /// Shapes of an MLP-like model with `parameterCount` parameters in all.

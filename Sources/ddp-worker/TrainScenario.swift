@@ -23,6 +23,10 @@ struct TrainConfiguration {
     var failRank: Int, failStep: Int
     /// The rank and step after which one parameter is nudged on that rank only (-1: none).
     var corruptRank: Int, corruptStep: Int
+    /// The rank and step at which that rank leaves the loop early, as a bug would (-1: none).
+    var stopRank: Int, stopStep: Int
+    /// Seconds without a finished step after which a rank ends itself (0: no watchdog).
+    var watchdogSeconds: Double
 
     init(options: inout Options) throws {
         debug = options.flag("debug")
@@ -39,6 +43,9 @@ struct TrainConfiguration {
         failStep = try options.int("fail-step", -1)
         corruptRank = try options.int("corrupt-rank", -1)
         corruptStep = try options.int("corrupt-step", -1)
+        stopRank = try options.int("stop-rank", -1)
+        stopStep = try options.int("stop-step", -1)
+        watchdogSeconds = Double(try options.float("watchdog", 0))
         guard steps > 0, globalBatch > 0, hidden > 0, accumulate > 0, bucketBytes > 0, auditInterval >= 0 else {
             throw UsageError(description: "--steps, --batch, --hidden, --accumulate and --bucket-bytes must be positive")
         }
@@ -99,9 +106,13 @@ func train(_ configuration: TrainConfiguration, communicator: any Communicator) 
         : nil
     var velocity: [Tensor?] = Array(repeating: nil, count: parameters.count)
     let perRank = configuration.globalBatch / worldSize
+    let watchdog = configuration.watchdogSeconds > 0
+        ? ProgressWatchdog(rank: rank, timeout: configuration.watchdogSeconds) : nil
+    defer { watchdog?.stop() }
 
     for step in 0..<configuration.steps {
         if rank == configuration.failRank && step == configuration.failStep { throw InjectedFailure(step: step) }
+        if rank == configuration.stopRank && step == configuration.stopStep { break }
         var stepLoss: Double = 0
         for micro in 0..<configuration.accumulate {
             if micro == 0 { for parameter in parameters { parameter.grad = nil } }
@@ -136,6 +147,8 @@ func train(_ configuration: TrainConfiguration, communicator: any Communicator) 
         }
         try audit?.check(step: step)
         if communicator.isRoot { print("{\"step\":\(step),\"loss\":\(stepLoss)}") }
+        fflush(stdout)
+        watchdog?.progress()
     }
 
     let fingerprint = parameterFingerprint(parameters)

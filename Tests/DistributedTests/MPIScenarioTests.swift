@@ -96,3 +96,22 @@ import DDPTestSupport
         #expect(job.standardOutput.contains("ratio"), "\(job)")
     }
 }
+
+extension MPIScenarioTests {
+    @Test func aRankThatStopsEarlyCannotHangTheOthers() throws {
+        // Rank 1 leaves the loop at step 2 and rank 0 waits in a collective it never joins:
+        // rank 0's watchdog must end the job.
+        let job = try MPIJob.run(worker, ["train", "--stop-rank", "1", "--stop-step", "2", "--watchdog", "2"],
+                                 ranks: 2, timeout: 30)
+        #expect(!job.timedOut && job.exitCode != 0, "\(job)")
+        #expect(job.seconds < 15, "\(job)")
+        #expect(job.standardError.contains("swift-ddp: rank 0: no progress for 2 s after 2 step(s)"), "\(job)")
+    }
+
+    @Test func aHungJobIsKilledAtItsTimeout() throws {
+        // Without the watchdog the same job hangs; the runner must still come back.
+        let job = try MPIJob.run(worker, ["train", "--stop-rank", "1", "--stop-step", "2"], ranks: 2, timeout: 3)
+        #expect(job.timedOut, "\(job)")
+        #expect(job.seconds < 12, "\(job)")
+    }
+}

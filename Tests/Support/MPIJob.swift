@@ -91,7 +91,12 @@ public enum MPIJob {
                 process.terminate()
                 let grace = Date()
                 while process.isRunning && Date().timeIntervalSince(grace) < 5 { usleep(50_000) }
-                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+                if process.isRunning {
+                    // Ranks of a killed mpirun would be orphaned: kill its descendants first.
+                    let pid = process.processIdentifier
+                    for child in descendants(of: pid) { kill(child, SIGKILL) }
+                    kill(pid, SIGKILL)
+                }
                 break
             }
             usleep(20_000)
@@ -105,6 +110,28 @@ public enum MPIJob {
             standardOutput: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
             standardError: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "",
             seconds: seconds, timedOut: timedOut)
+    }
+
+    /// Every process below `root`, from Linux's `/proc` (empty elsewhere).
+    static func descendants(of root: pid_t) -> [pid_t] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        var parents: [pid_t: pid_t] = [:]
+        for entry in entries {
+            guard let pid = pid_t(entry),
+                  let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            // After "pid (name) state ppid ...": the name may hold spaces, so start after ')'.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let parent = pid_t(fields[1]) { parents[pid] = parent }
+        }
+        var found: [pid_t] = []
+        var frontier = [root]
+        while let next = frontier.popLast() {
+            let children = parents.filter { $0.value == next }.map(\.key).sorted()
+            found += children
+            frontier += children
+        }
+        return found
     }
 
     /// The `mpirun` on `PATH`.
