@@ -25,6 +25,8 @@ struct TrainConfiguration {
     var corruptRank: Int, corruptStep: Int
     /// The rank and step at which that rank leaves the loop early, as a bug would (-1: none).
     var stopRank: Int, stopStep: Int
+    /// The rank and step at which a precondition fails on that rank (-1: none).
+    var crashRank: Int, crashStep: Int
     /// Seconds without a finished step after which a rank ends itself (0: no watchdog).
     var watchdogSeconds: Double
 
@@ -45,6 +47,8 @@ struct TrainConfiguration {
         corruptStep = try options.int("corrupt-step", -1)
         stopRank = try options.int("stop-rank", -1)
         stopStep = try options.int("stop-step", -1)
+        crashRank = try options.int("crash-rank", -1)
+        crashStep = try options.int("crash-step", -1)
         watchdogSeconds = Double(try options.float("watchdog", 0))
         guard steps > 0, globalBatch > 0, hidden > 0, accumulate > 0, bucketBytes > 0, auditInterval >= 0 else {
             throw UsageError(description: "--steps, --batch, --hidden, --accumulate and --bucket-bytes must be positive")
@@ -113,6 +117,8 @@ func train(_ configuration: TrainConfiguration, communicator: any Communicator) 
     for step in 0..<configuration.steps {
         if rank == configuration.failRank && step == configuration.failStep { throw InjectedFailure(step: step) }
         if rank == configuration.stopRank && step == configuration.stopStep { break }
+        precondition(!(rank == configuration.crashRank && step == configuration.crashStep),
+                     "injected crash at step \(step)")
         var stepLoss: Double = 0
         for micro in 0..<configuration.accumulate {
             if micro == 0 { for parameter in parameters { parameter.grad = nil } }

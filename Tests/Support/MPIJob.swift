@@ -90,7 +90,7 @@ public enum MPIJob {
                 // mpirun passes SIGTERM on to its ranks; SIGKILL if it does not go quietly.
                 process.terminate()
                 let grace = Date()
-                while process.isRunning && Date().timeIntervalSince(grace) < 5 { usleep(50_000) }
+                while process.isRunning && Date().timeIntervalSince(grace) < 3 { usleep(50_000) }
                 if process.isRunning {
                     // Ranks of a killed mpirun would be orphaned: kill its descendants first.
                     let pid = process.processIdentifier
