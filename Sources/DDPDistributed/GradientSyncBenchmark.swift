@@ -35,7 +35,21 @@ public enum GradientSyncBenchmark {
                                 bucketCapacityBytes: bucketCapacityBytes)
         let value = Float(communicator.rank + 1)
 
-        var syncTimes: [Double] = []
+        let bytes = sync.buckets.reduce(0) { $0 + $1.byteCount }
+        let count = bytes / MemoryLayout<Float>.stride
+        let buffer = TensorStorage(count: count)
+        let bucketCounts = sync.buckets.map { $0.byteCount / MemoryLayout<Float>.stride }
+        func rawAllReduce(_ base: UnsafeMutablePointer<Float>, _ count: Int) {
+            if let mpi = communicator as? MPICommunicator {
+                mpi.rawAllReduceSum(base, count: count)
+            } else {
+                communicator.allReduce(UnsafeMutableBufferPointer(start: base, count: count), .sum)
+            }
+        }
+
+        var syncTimes: [Double] = [], rawTimes: [Double] = [], bucketedTimes: [Double] = []
+        // The three are interleaved in every repeat, so that a change in machine load hits
+        // them alike.
         for _ in 0..<(repeats + 1) {
             // As backward leaves them: every gradient written into its bucket view.
             for parameter in parameters {
@@ -44,25 +58,10 @@ public enum GradientSyncBenchmark {
                 parameter.grad = gradient
             }
             syncTimes.append(slowestRank(communicator) { sync.synchronize() })
-        }
 
-        let bytes = sync.buckets.reduce(0) { $0 + $1.byteCount }
-        let count = bytes / MemoryLayout<Float>.stride
-        let buffer = TensorStorage(count: count)
-        func rawAllReduce(_ base: UnsafeMutablePointer<Float>, _ count: Int) {
-            if let mpi = communicator as? MPICommunicator {
-                mpi.rawAllReduceSum(base, count: count)
-            } else {
-                communicator.allReduce(UnsafeMutableBufferPointer(start: base, count: count), .sum)
-            }
-        }
-        var rawTimes: [Double] = []
-        var bucketedTimes: [Double] = []
-        let bucketCounts = sync.buckets.map { $0.byteCount / MemoryLayout<Float>.stride }
-        // Interleaved, so that a change in machine load hits both alike.
-        for _ in 0..<(repeats + 1) {
             buffer.base.update(repeating: value, count: count)
             rawTimes.append(slowestRank(communicator) { rawAllReduce(buffer.base, count) })
+
             buffer.base.update(repeating: value, count: count)
             bucketedTimes.append(slowestRank(communicator) {
                 var offset = 0
