@@ -18,8 +18,9 @@ public enum GradientSyncBenchmark {
         /// Raw `MPI_Allreduce` calls over the same buckets, without any of the sync's own work:
         /// what splitting the bytes into buckets costs by itself.
         public let bucketedAllReduceSeconds: Double
-        /// `synchronizeSeconds / allReduceSeconds`.
-        public var ratio: Double { synchronizeSeconds / allReduceSeconds }
+        /// The median over repeats of synchronize time / raw all-reduce time, each pair measured
+        /// back to back (steadier than a ratio of medians when the machine's load changes).
+        public let ratio: Double
     }
 
     /// Synchronises the gradients of a model of `parameterCount` parameters (1000 x 1000
@@ -47,17 +48,21 @@ public enum GradientSyncBenchmark {
             }
         }
 
-        var syncTimes: [Double] = [], rawTimes: [Double] = [], bucketedTimes: [Double] = []
-        // The three are interleaved in every repeat, so that a change in machine load hits
-        // them alike.
-        for _ in 0..<(repeats + 1) {
+        func timeSynchronize() -> Double {
             // As backward leaves them: every gradient written into its bucket view.
             for parameter in parameters {
                 let gradient = parameter.gradDestination!
                 gradient.fill(value)
                 parameter.grad = gradient
             }
-            syncTimes.append(slowestRank(communicator) { sync.synchronize() })
+            return slowestRank(communicator) { sync.synchronize() }
+        }
+
+        var syncTimes: [Double] = [], rawTimes: [Double] = [], bucketedTimes: [Double] = []
+        // All three are interleaved in every repeat, so that a change in the machine's load
+        // hits them alike.
+        for _ in 0..<(repeats + 1) {
+            syncTimes.append(timeSynchronize())
 
             buffer.base.update(repeating: value, count: count)
             rawTimes.append(slowestRank(communicator) { rawAllReduce(buffer.base, count) })
@@ -72,11 +77,13 @@ public enum GradientSyncBenchmark {
             })
         }
         // The first run of each warms up the transport and the pages; it is not counted.
+        let ratios = zip(syncTimes, rawTimes).dropFirst().map { $0 / $1 }
         return Result(parameterCount: parameterCount, bucketCount: sync.buckets.count,
                       worldSize: communicator.worldSize,
                       synchronizeSeconds: median(syncTimes.dropFirst()),
                       allReduceSeconds: median(rawTimes.dropFirst()),
-                      bucketedAllReduceSeconds: median(bucketedTimes.dropFirst()))
+                      bucketedAllReduceSeconds: median(bucketedTimes.dropFirst()),
+                      ratio: median(ratios))
     }
 
     /// Runs ``measure(parameterCount:communicator:repeats:bucketCapacityBytes:)`` and
@@ -91,8 +98,8 @@ public enum GradientSyncBenchmark {
         return "gradient sync of \(parameterCount) parameters over \(result.worldSize) rank(s), "
             + "\(result.bucketCount) bucket(s) of at most \(bucketCapacityBytes >> 20) MiB: "
             + "synchronize \(ms(result.synchronizeSeconds)), raw MPI_Allreduce \(ms(result.allReduceSeconds)), "
-            + "ratio \(format2(result.ratio))x; raw MPI_Allreduce per bucket \(ms(result.bucketedAllReduceSeconds)) "
-            + "(medians of \(repeats))"
+            + "ratio \(format2(result.ratio))x; raw MPI_Allreduce per bucket "
+            + "\(ms(result.bucketedAllReduceSeconds)) (medians of \(repeats))"
     }
 
     /// Shapes of an MLP-like model with `parameterCount` parameters in all.
