@@ -2,6 +2,7 @@
 //
 //   ddp-worker train [options]         train a small MLP data-parallel, JSON lines on rank 0
 //   ddp-worker bench-sync [options]    time GradientSync against one raw MPI_Allreduce
+//   ddp-worker mpi-error               a collective MPI rejects, reported as a message
 //
 // Not a user tool: the options exist to inject the failures the tests check.
 import SwiftDDP
@@ -97,6 +98,14 @@ case "bench-sync":
     let line = GradientSyncBenchmark.run(parameterCount: parameterCount, communicator: communicator,
                                          repeats: repeats, bucketCapacityBytes: bucketMiB << 20)
     if communicator.isRoot { print(line) }
+    MPICommunicator.finalize()
+case "mpi-error":
+    // A broadcast from a rank that does not exist: MPI returns an error code, which must
+    // become a one-line message naming the rank, not an abort inside MPI.
+    do { try options.checkAllUsed() } catch { usageFailure("\(error)") }
+    let communicator = makeCommunicator()
+    var byte: UInt8 = 0
+    withUnsafeMutableBytes(of: &byte) { communicator.broadcast($0, root: communicator.worldSize + 5) }
     MPICommunicator.finalize()
 default:
     usageFailure("unknown scenario '\(arguments[1])'")

@@ -124,3 +124,12 @@ extension MPIScenarioTests {
         #expect(job.standardError.contains("swift-ddp: rank 1: crashed with signal SIG"), "\(job)")
     }
 }
+
+extension MPIScenarioTests {
+    @Test func anMPIErrorBecomesAMessageNamingTheRank() throws {
+        let job = try MPIJob.run(worker, ["mpi-error"], ranks: 2, timeout: 30)
+        #expect(!job.timedOut && job.exitCode != 0, "\(job)")
+        #expect(job.standardError.contains("MPI_Bcast failed: MPI_ERR_ROOT: invalid root"), "\(job)")
+        #expect(job.standardError.contains("swift-ddp: rank "), "\(job)")
+    }
+}
