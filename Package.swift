@@ -65,6 +65,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: v5),
+        // Multi-rank scenarios that the distributed tests start under mpirun; not shipped.
+        .executableTarget(name: "ddp-worker", dependencies: ["SwiftDDP"], swiftSettings: v5),
 
         // Helpers shared by the test targets: gradient checks, comparisons, mpirun jobs.
         .target(name: "DDPTestSupport", dependencies: ["DDPTensor"], path: "Tests/Support", swiftSettings: v5),

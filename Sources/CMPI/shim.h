@@ -16,4 +16,12 @@ static inline void *swiftddp_in_place(void) { return MPI_IN_PLACE; }
 static inline MPI_Request swiftddp_request_null(void) { return MPI_REQUEST_NULL; }
 static inline MPI_Status *swiftddp_status_ignore(void) { return MPI_STATUS_IGNORE; }
 static inline MPI_Errhandler swiftddp_errors_return(void) { return MPI_ERRORS_RETURN; }
+static inline int swiftddp_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
+static inline int swiftddp_success(void) { return MPI_SUCCESS; }
+
+// Makes failed calls on `comm` return an error code instead of aborting inside MPI, so the
+// caller can turn the code into a message that names the rank.
+static inline int swiftddp_set_errors_return(MPI_Comm comm) {
+    return MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
+}
 #endif

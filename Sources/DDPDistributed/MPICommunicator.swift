@@ -21,7 +21,10 @@ public final class MPICommunicator: Communicator {
         var initialized: Int32 = 0
         MPI_Initialized(&initialized)
         if initialized == 0 { MPI_Init(nil, nil) }
-        let made = MPICommunicator(comm: swiftddp_comm_world())
+        let world: MPI_Comm = swiftddp_comm_world()
+        // Failed calls return codes that ``check(_:_:)`` turns into a message naming the rank.
+        _ = swiftddp_set_errors_return(world)
+        let made = MPICommunicator(comm: world)
         instance = made
         return made
     }
@@ -58,19 +61,19 @@ public final class MPICommunicator: Communicator {
 
     public func allReduce(_ buffer: UnsafeMutableBufferPointer<Float>, _ operation: ReduceOperation) {
         guard worldSize > 1, let base = buffer.baseAddress, buffer.count > 0 else { return }
-        check(MPI_Allreduce(swiftddp_in_place(), base, Int32(buffer.count), swiftddp_float(),
+        check(MPI_Allreduce(swiftddp_in_place(), base, mpiCount(buffer.count), swiftddp_float(),
                             mpiOperation(operation), comm), "MPI_Allreduce")
     }
 
     public func allReduce(_ buffer: UnsafeMutableBufferPointer<Double>, _ operation: ReduceOperation) {
         guard worldSize > 1, let base = buffer.baseAddress, buffer.count > 0 else { return }
-        check(MPI_Allreduce(swiftddp_in_place(), base, Int32(buffer.count), swiftddp_double(),
+        check(MPI_Allreduce(swiftddp_in_place(), base, mpiCount(buffer.count), swiftddp_double(),
                             mpiOperation(operation), comm), "MPI_Allreduce")
     }
 
     public func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) {
         guard worldSize > 1, let base = buffer.baseAddress, buffer.count > 0 else { return }
-        check(MPI_Bcast(base, Int32(buffer.count), swiftddp_byte(), Int32(root), comm), "MPI_Bcast")
+        check(MPI_Bcast(base, mpiCount(buffer.count), swiftddp_byte(), Int32(root), comm), "MPI_Bcast")
     }
 
     public func allGather(_ bytes: [UInt8]) -> [[UInt8]] {
@@ -78,12 +81,12 @@ public final class MPICommunicator: Communicator {
         var length = Int64(bytes.count)
         var lengths = [Int64](repeating: 0, count: worldSize)
         check(MPI_Allgather(&length, 1, swiftddp_int64(), &lengths, 1, swiftddp_int64(), comm), "MPI_Allgather")
-        let counts = lengths.map { Int32($0) }
+        let counts = lengths.map { mpiCount(Int($0)) }
         var displacements = [Int32](repeating: 0, count: worldSize)
         for i in 1..<worldSize { displacements[i] = displacements[i - 1] + counts[i - 1] }
         var gathered = [UInt8](repeating: 0, count: Int(counts.reduce(0, +)))
         var sendBytes = bytes
-        check(MPI_Allgatherv(&sendBytes, Int32(bytes.count), swiftddp_byte(),
+        check(MPI_Allgatherv(&sendBytes, mpiCount(bytes.count), swiftddp_byte(),
                              &gathered, counts, displacements, swiftddp_byte(), comm), "MPI_Allgatherv")
         return (0..<worldSize).map { r in
             Array(gathered[Int(displacements[r])..<Int(displacements[r] + counts[r])])
@@ -102,7 +105,29 @@ public final class MPICommunicator: Communicator {
         exit(code)
     }
 
+    /// One `MPI_Allreduce` (sum) of `count` floats in place, with nothing around it: the
+    /// baseline that gradient synchronisation is measured against.
+    func rawAllReduceSum(_ base: UnsafeMutablePointer<Float>, count: Int) {
+        check(MPI_Allreduce(swiftddp_in_place(), base, mpiCount(count), swiftddp_float(),
+                            swiftddp_op_sum(), comm), "MPI_Allreduce")
+    }
+
+    /// MPI counts are 32-bit; a larger buffer is a caller error with a clear message.
+    private func mpiCount(_ count: Int) -> Int32 {
+        guard let narrow = Int32(exactly: count) else {
+            abort(message: "swift-ddp: rank \(rank): a collective of \(count) elements exceeds MPI's 32-bit count",
+                  code: 70)
+        }
+        return narrow
+    }
+
+    /// Ends the job with a message when an MPI call returned an error code.
     private func check(_ status: Int32, _ call: String) {
-        if status != 0 { abort(message: "rank \(rank): \(call) failed with MPI error \(status)", code: 70) }
+        guard status != swiftddp_success() else { return }
+        var text = [CChar](repeating: 0, count: Int(swiftddp_max_error_string()) + 1)
+        var length: Int32 = 0
+        let described = MPI_Error_string(status, &text, &length) == swiftddp_success()
+        let reason = described ? String(cString: text) : "MPI error code \(status)"
+        abort(message: "swift-ddp: rank \(rank): \(call) failed: \(reason)", code: 70)
     }
 }

@@ -1,0 +1,145 @@
+import DDPTensor
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Measures ``GradientSync/synchronize()`` against one raw `MPI_Allreduce` of the same
+/// bytes, the floor any gradient sync can reach.
+public enum GradientSyncBenchmark {
+    /// The figures of one run, in seconds (medians over repeats of the slowest rank's time).
+    public struct Result {
+        public let parameterCount: Int
+        public let bucketCount: Int
+        public let worldSize: Int
+        public let synchronizeSeconds: Double
+        public let allReduceSeconds: Double
+        /// Raw `MPI_Allreduce` calls over the same buckets, without any of the sync's own work:
+        /// what splitting the bytes into buckets costs by itself.
+        public let bucketedAllReduceSeconds: Double
+        /// The median over repeats of synchronize time / raw all-reduce time, each pair measured
+        /// back to back (steadier than a ratio of medians when the machine's load changes).
+        public let ratio: Double
+    }
+
+    /// Synchronises the gradients of a model of `parameterCount` parameters (1000 x 1000
+    /// weights with their biases, then the remainder) `repeats` times, and all-reduces a
+    /// buffer of the same bytes in one call as many times; a collective on every rank.
+    public static func measure(
+        parameterCount: Int, communicator: any Communicator, repeats: Int = 10,
+        bucketCapacityBytes: Int = GradientSync.defaultBucketCapacityBytes
+    ) -> Result {
+        precondition(parameterCount > 0 && repeats > 0, "the benchmark needs parameters and repeats")
+        let parameters = modelShapes(parameterCount: parameterCount).map { Tensor.zeros($0, requiresGrad: true) }
+        let sync = GradientSync(parameters: parameters, communicator: communicator,
+                                bucketCapacityBytes: bucketCapacityBytes)
+        let value = Float(communicator.rank + 1)
+
+        let bytes = sync.buckets.reduce(0) { $0 + $1.byteCount }
+        let count = bytes / MemoryLayout<Float>.stride
+        let buffer = TensorStorage(count: count)
+        let bucketCounts = sync.buckets.map { $0.byteCount / MemoryLayout<Float>.stride }
+        func rawAllReduce(_ base: UnsafeMutablePointer<Float>, _ count: Int) {
+            if let mpi = communicator as? MPICommunicator {
+                mpi.rawAllReduceSum(base, count: count)
+            } else {
+                communicator.allReduce(UnsafeMutableBufferPointer(start: base, count: count), .sum)
+            }
+        }
+
+        func timeSynchronize() -> Double {
+            // As backward leaves them: every gradient written into its bucket view.
+            for parameter in parameters {
+                let gradient = parameter.gradDestination!
+                gradient.fill(value)
+                parameter.grad = gradient
+            }
+            return slowestRank(communicator) { sync.synchronize() }
+        }
+
+        var syncTimes: [Double] = [], rawTimes: [Double] = [], bucketedTimes: [Double] = []
+        // All three are interleaved in every repeat, so that a change in the machine's load
+        // hits them alike.
+        for _ in 0..<(repeats + 1) {
+            syncTimes.append(timeSynchronize())
+
+            buffer.base.update(repeating: value, count: count)
+            rawTimes.append(slowestRank(communicator) { rawAllReduce(buffer.base, count) })
+
+            buffer.base.update(repeating: value, count: count)
+            bucketedTimes.append(slowestRank(communicator) {
+                var offset = 0
+                for bucketCount in bucketCounts {
+                    rawAllReduce(buffer.base + offset, bucketCount)
+                    offset += bucketCount
+                }
+            })
+        }
+        // The first run of each warms up the transport and the pages; it is not counted.
+        let ratios = zip(syncTimes, rawTimes).dropFirst().map { $0 / $1 }
+        return Result(parameterCount: parameterCount, bucketCount: sync.buckets.count,
+                      worldSize: communicator.worldSize,
+                      synchronizeSeconds: median(syncTimes.dropFirst()),
+                      allReduceSeconds: median(rawTimes.dropFirst()),
+                      bucketedAllReduceSeconds: median(bucketedTimes.dropFirst()),
+                      ratio: median(ratios))
+    }
+
+    /// Runs ``measure(parameterCount:communicator:repeats:bucketCapacityBytes:)`` and
+    /// describes it in one line.
+    public static func run(
+        parameterCount: Int = 10_000_000, communicator: any Communicator, repeats: Int = 10,
+        bucketCapacityBytes: Int = GradientSync.defaultBucketCapacityBytes
+    ) -> String {
+        let result = measure(parameterCount: parameterCount, communicator: communicator, repeats: repeats,
+                             bucketCapacityBytes: bucketCapacityBytes)
+        func ms(_ seconds: Double) -> String { format2(seconds * 1000) + " ms" }
+        return "gradient sync of \(parameterCount) parameters over \(result.worldSize) rank(s), "
+            + "\(result.bucketCount) bucket(s) of at most \(bucketCapacityBytes >> 20) MiB: "
+            + "synchronize \(ms(result.synchronizeSeconds)), raw MPI_Allreduce \(ms(result.allReduceSeconds)), "
+            + "ratio \(format2(result.ratio))x; raw MPI_Allreduce per bucket "
+            + "\(ms(result.bucketedAllReduceSeconds)) (medians of \(repeats))"
+    }
+
+    /// Shapes of an MLP-like model with `parameterCount` parameters in all.
+    static func modelShapes(parameterCount: Int) -> [[Int]] {
+        var shapes: [[Int]] = []
+        var left = parameterCount
+        while left >= 1_001_000 {
+            shapes += [[1000, 1000], [1000]]
+            left -= 1_001_000
+        }
+        if left > 0 { shapes.append([left]) }
+        return shapes
+    }
+
+    /// The time `body` took on the slowest rank, after all ranks started together.
+    private static func slowestRank(_ communicator: any Communicator, _ body: () -> Void) -> Double {
+        communicator.barrier()
+        let start = monotonicSeconds()
+        body()
+        var elapsed = [monotonicSeconds() - start]
+        elapsed.withUnsafeMutableBufferPointer { communicator.allReduce($0, .max) }
+        return elapsed[0]
+    }
+
+    private static func median<C: Collection>(_ values: C) -> Double where C.Element == Double {
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+}
+
+func monotonicSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
+}
+
+/// `value` with two decimals.
+func format2(_ value: Double) -> String {
+    let hundredths = Int((value * 100).rounded())
+    let fraction = abs(hundredths % 100)
+    return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+}

@@ -1,0 +1,89 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Turns a failure on one rank into one line of text and the end of every rank, so that no
+/// rank waits forever in a collective for a rank that gave up.
+///
+///     let comm = makeCommunicator()
+///     RankFailure.installSignalHandlers(rank: comm.rank)
+///     RankFailure.run(communicator: comm) {
+///         try trainer.fit(module, data: data)
+///     }
+public enum RankFailure {
+    /// The exit status of a job ended by an error.
+    public static let exitCode: Int32 = 1
+
+    /// Runs this rank's work. An error it throws prints one line,
+    /// `swift-ddp: rank R: <error>`, on stderr and ends all ranks (`MPI_Abort`).
+    ///
+    /// A ``CollectiveError`` is thrown alike by every rank, so only rank 0 prints it (as
+    /// `swift-ddp: <error>`, which names the ranks concerned); the other ranks wait for that
+    /// abort to end them, and abort by themselves if it has not come within `collectiveGrace`
+    /// seconds.
+    public static func run<T>(
+        communicator: any Communicator, collectiveGrace: Double = 10, _ body: () throws -> T
+    ) -> T {
+        do {
+            return try body()
+        } catch let error as CollectiveError {
+            if communicator.rank == 0 {
+                communicator.abort(message: "swift-ddp: \(error.description)", code: exitCode)
+            }
+            usleep(useconds_t(max(0, collectiveGrace) * 1_000_000))
+            communicator.abort(message: "swift-ddp: rank \(communicator.rank): \(error.description)", code: exitCode)
+        } catch {
+            communicator.abort(message: message(for: error, rank: communicator.rank), code: exitCode)
+        }
+    }
+
+    /// The line printed for `error` thrown on `rank`.
+    public static func message(for error: Error, rank: Int) -> String {
+        "swift-ddp: rank \(rank): \(String(describing: error))"
+    }
+
+    /// Makes a crash (a failed precondition, a bad memory access) print one line naming the
+    /// rank before the process dies of its signal; `mpirun` then ends the other ranks.
+    ///
+    /// Call after MPI is initialised: it replaces Open MPI's own handlers, which print a
+    /// backtrace but not which rank's code failed.
+    public static func installSignalHandlers(rank: Int) {
+        let signals: [(Int32, String)] = [
+            (SIGSEGV, "SIGSEGV (bad memory access)"), (SIGBUS, "SIGBUS (bad memory access)"),
+            (SIGILL, "SIGILL (a failed precondition or fatal error)"),
+            (SIGTRAP, "SIGTRAP (a failed precondition or fatal error)"),
+            (SIGFPE, "SIGFPE (arithmetic error)"), (SIGABRT, "SIGABRT (aborted)"),
+        ]
+        for (signal, name) in signals where signal < crashMessages.count {
+            let line = "swift-ddp: rank \(rank): crashed with signal \(name)\n"
+            // Prepared now: the handler may only call async-signal-safe functions.
+            crashMessages[Int(signal)] = Array(line.utf8)
+            installCrashHandler(signal)
+        }
+    }
+}
+
+/// Lines the crash handler writes, by signal number.
+nonisolated(unsafe) private var crashMessages = [[UInt8]](repeating: [], count: 64)
+
+private func installCrashHandler(_ signal: Int32) {
+    var action = sigaction()
+    #if canImport(Glibc)
+    action.__sigaction_handler.sa_handler = crashHandler
+    #else
+    action.__sigaction_u.__sa_handler = crashHandler
+    #endif
+    sigemptyset(&action.sa_mask)
+    // Restore the default action on entry, so re-raising ends the process with this signal.
+    action.sa_flags = Int32(truncatingIfNeeded: SA_RESETHAND)
+    sigaction(signal, &action, nil)
+}
+
+private func crashHandler(_ signal: Int32) {
+    if signal >= 0 && Int(signal) < crashMessages.count {
+        crashMessages[Int(signal)].withUnsafeBytes { _ = write(2, $0.baseAddress, $0.count) }
+    }
+    raise(signal)
+}

@@ -1,0 +1,167 @@
+import SwiftDDP
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the `train` scenario does, from its options.
+struct TrainConfiguration {
+    var debug: Bool
+    var steps: Int
+    /// Samples per global batch (all ranks together).
+    var globalBatch: Int
+    var hidden: Int
+    /// Micro-batches per optimizer step; gradients are synchronised on the last one only.
+    var accumulate: Int
+    var lr: Float
+    var momentum: Float
+    var bucketBytes: Int
+    /// Audit the parameters every this many steps; 0 turns the audit off.
+    var auditInterval: Int
+    /// The rank that builds a model with one more hidden unit (-1: none).
+    var mismatchRank: Int
+    /// The rank and step at which an error is thrown (-1: none).
+    var failRank: Int, failStep: Int
+    /// The rank and step after which one parameter is nudged on that rank only (-1: none).
+    var corruptRank: Int, corruptStep: Int
+    /// The rank and step at which that rank leaves the loop early, as a bug would (-1: none).
+    var stopRank: Int, stopStep: Int
+    /// The rank and step at which a precondition fails on that rank (-1: none).
+    var crashRank: Int, crashStep: Int
+    /// Seconds without a finished step after which a rank ends itself (0: no watchdog).
+    var watchdogSeconds: Double
+
+    init(options: inout Options) throws {
+        debug = options.flag("debug")
+        steps = try options.int("steps", 8)
+        globalBatch = try options.int("batch", 16)
+        hidden = try options.int("hidden", 16)
+        accumulate = try options.int("accumulate", 1)
+        lr = try options.float("lr", 0.1)
+        momentum = try options.float("momentum", 0.9)
+        bucketBytes = try options.int("bucket-bytes", 512)
+        auditInterval = try options.int("audit", 0)
+        mismatchRank = try options.int("mismatch-rank", -1)
+        failRank = try options.int("fail-rank", -1)
+        failStep = try options.int("fail-step", -1)
+        corruptRank = try options.int("corrupt-rank", -1)
+        corruptStep = try options.int("corrupt-step", -1)
+        stopRank = try options.int("stop-rank", -1)
+        stopStep = try options.int("stop-step", -1)
+        crashRank = try options.int("crash-rank", -1)
+        crashStep = try options.int("crash-step", -1)
+        watchdogSeconds = Double(try options.float("watchdog", 0))
+        guard steps > 0, globalBatch > 0, hidden > 0, accumulate > 0, bucketBytes > 0, auditInterval >= 0 else {
+            throw UsageError(description: "--steps, --batch, --hidden, --accumulate and --bucket-bytes must be positive")
+        }
+    }
+}
+
+/// An error this scenario injects on purpose.
+struct InjectedFailure: Error, CustomStringConvertible {
+    let step: Int
+    var description: String { "injected failure at step \(step)" }
+}
+
+/// A scenario check that did not hold.
+struct ScenarioFailure: Error, CustomStringConvertible {
+    let description: String
+}
+
+private let features = 4, classes = 3
+
+/// Sample `i` of a deterministic classification set: four normal features; the label is
+/// the largest of three fixed linear scores.
+private func sample(_ i: Int) -> (x: [Float], label: Int) {
+    var generator = RandomGenerator(seed: 1000 &+ UInt64(i))
+    var x: [Float] = []
+    while x.count < features {
+        let (a, b) = generator.nextNormalPair()
+        x += [a, b]
+    }
+    let scores = [x[0] - x[1], x[1] + 0.5 * x[2] - x[3], x[3] - x[0] + 0.25 * x[2]]
+    return (x, scores.indices.max { scores[$0] < scores[$1] }!)
+}
+
+/// Trains `Linear(4, hidden) → ReLU → Linear(hidden, 3)` with momentum SGD: each global batch
+/// of `globalBatch` samples is split so rank r takes positions r, r+N, ...; gradients are
+/// averaged by ``GradientSync`` at each optimizer step. Rank 0 prints one JSON line per step
+/// (`{"step":k,"loss":L}`, the loss averaged over ranks) and a final line with the
+/// parameters and their fingerprint.
+func train(_ configuration: TrainConfiguration, communicator: any Communicator) throws {
+    let rank = communicator.rank, worldSize = communicator.worldSize
+    guard configuration.globalBatch % worldSize == 0 else {
+        throw UsageError(description: "--batch \(configuration.globalBatch) does not split over \(worldSize) ranks")
+    }
+    // Each rank initialises differently on purpose: only the broadcast makes them agree.
+    DefaultRandom.seed(UInt64(7 + rank))
+    let hidden = configuration.hidden + (rank == configuration.mismatchRank ? 1 : 0)
+    let model = Sequential(Linear(features, hidden), ReLU(), Linear(hidden, classes))
+    // A parameter no loss uses: its gradient must stay nil after every sync.
+    let unused = Tensor.zeros([5], requiresGrad: true)
+    let named = model.namedParameters() + [(name: "unused", tensor: unused)]
+    let parameters = named.map(\.tensor)
+
+    try verifySameModel(namedShapes: named.map { ($0.name, $0.tensor.shape) }, communicator: communicator)
+    broadcastParameters(parameters, communicator: communicator)
+    let sync = GradientSync(parameters: parameters, communicator: communicator,
+                            bucketCapacityBytes: configuration.bucketBytes)
+    let audit = configuration.auditInterval > 0
+        ? ParameterAudit(parameters: parameters, communicator: communicator, interval: configuration.auditInterval)
+        : nil
+    var velocity: [Tensor?] = Array(repeating: nil, count: parameters.count)
+    let perRank = configuration.globalBatch / worldSize
+    let watchdog = configuration.watchdogSeconds > 0
+        ? ProgressWatchdog(rank: rank, timeout: configuration.watchdogSeconds) : nil
+    defer { watchdog?.stop() }
+
+    for step in 0..<configuration.steps {
+        if rank == configuration.failRank && step == configuration.failStep { throw InjectedFailure(step: step) }
+        if rank == configuration.stopRank && step == configuration.stopStep { break }
+        precondition(!(rank == configuration.crashRank && step == configuration.crashStep),
+                     "injected crash at step \(step)")
+        var stepLoss: Double = 0
+        for micro in 0..<configuration.accumulate {
+            if micro == 0 { for parameter in parameters { parameter.grad = nil } }
+            let window = (step * configuration.accumulate + micro) * configuration.globalBatch
+            let mine = (0..<perRank).map { sample(window + rank + $0 * worldSize) }
+            let x = Tensor(mine.flatMap(\.x), shape: [perRank, features])
+            let loss = crossEntropy(model(x), targets: mine.map(\.label)) * (1 / Float(configuration.accumulate))
+            loss.backward()
+            stepLoss += communicator.mean([Double(loss.item)])[0]
+        }
+        // Only at the step boundary: the micro-batches accumulated locally in the buckets.
+        sync.synchronize()
+        guard unused.grad == nil else {
+            throw ScenarioFailure(description: "an unused parameter got a gradient from the sync at step \(step)")
+        }
+
+        for (index, parameter) in parameters.enumerated() {
+            guard let grad = parameter.grad else { continue }
+            // torch.optim.SGD: buffer = momentum * buffer + grad (the first step copies grad).
+            let buffer: Tensor
+            if let existing = velocity[index] {
+                buffer = existing
+                for i in 0..<buffer.count { buffer.data[i] = configuration.momentum * buffer.data[i] + grad.data[i] }
+            } else {
+                buffer = grad.copy()
+                velocity[index] = buffer
+            }
+            for i in 0..<parameter.count { parameter.data[i] -= configuration.lr * buffer.data[i] }
+        }
+        if rank == configuration.corruptRank && step == configuration.corruptStep {
+            parameters[0].data[0] += 1e-3
+        }
+        try audit?.check(step: step)
+        if communicator.isRoot { print("{\"step\":\(step),\"loss\":\(stepLoss)}") }
+        fflush(stdout)
+        watchdog?.progress()
+    }
+
+    let fingerprint = parameterFingerprint(parameters)
+    if communicator.isRoot {
+        let values = parameters.flatMap(\.scalars).map { String(describing: $0) }.joined(separator: ",")
+        print("{\"final\":true,\"ranks\":\(worldSize),\"fingerprint\":\"\(String(fingerprint, radix: 16))\","
+              + "\"parameters\":[\(values)]}")
+    }
+    fflush(stdout)
+}
