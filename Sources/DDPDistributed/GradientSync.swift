@@ -2,7 +2,7 @@ import DDPTensor
 
 /// Averages the gradients of a set of parameters over all ranks, one all-reduce per bucket.
 ///
-/// The gradients live in flat buckets of a few megabytes, filled in reverse registration
+/// The gradients live in flat buckets (25 MiB by default), filled in reverse registration
 /// order (as PyTorch DDP does: backward produces the last layers' gradients first). Each
 /// parameter's ``Tensor/gradDestination`` is bound to its view in a bucket, so backward
 /// writes its gradient straight into the bucket and ``synchronize()`` moves it without a
@@ -82,8 +82,8 @@ public final class GradientSync {
     /// ranks (a rank without a gradient contributes zeros), or `nil` when no rank had one.
     ///
     /// One blocking all-reduce per bucket: overlapping a bucket's averaging with the next
-    /// bucket's `MPI_Iallreduce` was measured and did not help (Open MPI progresses
-    /// non-blocking collectives only inside MPI calls).
+    /// bucket's `MPI_Iallreduce` was measured and did not help, most likely because Open MPI
+    /// moves a non-blocking collective forward only inside MPI calls.
     public func synchronize() {
         for bucket in buckets {
             prepare(bucket)

@@ -48,6 +48,9 @@ public enum MPIJob {
     public static func run(
         _ binary: String, _ arguments: [String], ranks: Int?, timeout: Double = 60
     ) throws -> JobResult {
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw MPIJobError(description: "\(binary) is not built; run `swift build -c release` first")
+        }
         var environment = ProcessInfo.processInfo.environment.filter { name, _ in
             !(name.hasPrefix("OMPI_") || name.hasPrefix("PMIX_") || name.hasPrefix("OPAL_"))
         }
@@ -73,8 +76,8 @@ public enum MPIJob {
         defer { try? FileManager.default.removeItem(at: directory) }
         let outURL = directory.appendingPathComponent("stdout")
         let errURL = directory.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         let out = try FileHandle(forWritingTo: outURL)
         let err = try FileHandle(forWritingTo: errURL)
         process.standardOutput = out
@@ -87,10 +90,10 @@ public enum MPIJob {
         while process.isRunning {
             if Date().timeIntervalSince(start) > timeout {
                 timedOut = true
-                // mpirun passes SIGTERM on to its ranks; SIGKILL if it does not go quietly.
+                // mpirun passes SIGTERM on to its ranks; SIGKILL (ranks first) if it does not go quietly.
                 process.terminate()
                 let grace = Date()
-                while process.isRunning && Date().timeIntervalSince(grace) < 3 { usleep(50_000) }
+                while process.isRunning && Date().timeIntervalSince(grace) < 1 { usleep(50_000) }
                 if process.isRunning {
                     // Ranks of a killed mpirun would be orphaned: kill its descendants first.
                     let pid = process.processIdentifier
