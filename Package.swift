@@ -73,7 +73,9 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["DDPTensor", "DDPTestSupport"], swiftSettings: v5),
         .testTarget(name: "NNTests", dependencies: ["DDPTensor", "DDPNN", "DDPData", "DDPTestSupport"], swiftSettings: v5),
         .testTarget(name: "DataTests", dependencies: ["DDPTensor", "DDPData", "DDPTestSupport"], swiftSettings: v5),
-        .testTarget(name: "OptimTests", dependencies: ["DDPTensor", "DDPOptim", "DDPTestSupport"], swiftSettings: v5),
+        .testTarget(
+            name: "OptimTests", dependencies: ["DDPTensor", "DDPOptim", "DDPTestSupport"],
+            exclude: ["Fixtures"], swiftSettings: v5),
         .testTarget(name: "DistributedTests", dependencies: ["SwiftDDP", "DDPTestSupport"], swiftSettings: v5),
         .testTarget(name: "TrainerTests", dependencies: ["SwiftDDP", "DDPTestSupport"], swiftSettings: v5),
         .testTarget(name: "CLITests", dependencies: ["SwiftDDP", "DDPTestSupport"], swiftSettings: v5),

@@ -2,10 +2,9 @@ import DDPOptim
 import DDPTensor
 import Foundation
 
-/// The directory holding the PyTorch reference traces: `<repo>/../shared/reference/`.
+/// The directory holding the PyTorch reference traces, shipped beside these tests.
 let referenceDirectory = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("shared/reference")
+    .deletingLastPathComponent().appendingPathComponent("Fixtures")
 
 /// Decodes a reference file (keys in snake case become camel case).
 func loadReference<T: Decodable>(_ name: String, as type: T.Type) throws -> T {
