@@ -44,8 +44,11 @@ public enum AtomicFile {
     }
 }
 
-/// Why a file could not be written; names the file.
-public struct AtomicFileError: Error, CustomStringConvertible {
+/// Why a file could not be written.
+public typealias AtomicFileError = FileError
+
+/// Why a file could not be read or written: the path, then what is wrong with it.
+public struct FileError: Error, CustomStringConvertible {
     public let path: String
     public let reason: String
     init(_ path: String, _ reason: String) {

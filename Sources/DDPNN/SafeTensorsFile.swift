@@ -174,16 +174,8 @@ public struct SafeTensorsFile {
     }
 }
 
-/// Why a safetensors file could not be read; names the file.
-public struct SafeTensorsError: Error, CustomStringConvertible {
-    public let path: String
-    public let reason: String
-    init(_ path: String, _ reason: String) {
-        self.path = path
-        self.reason = reason
-    }
-    public var description: String { "\(path) \(reason)" }
-}
+/// Why a safetensors file could not be read.
+public typealias SafeTensorsError = FileError
 
 /// A JSON string literal for `text`.
 private func jsonString(_ text: String) -> String {
