@@ -26,6 +26,16 @@ public struct DataLoader {
                                           shuffle: shuffle, seed: seed, remainder: remainder)
     }
 
+    /// The same loader for rank `rank` of `worldSize`: what a trainer does with a loader
+    /// built for one process (as Lightning injects a distributed sampler).
+    public func sharded(
+        rank: Int, worldSize: Int, remainder: DistributedSampler.Remainder? = nil
+    ) throws -> DataLoader {
+        try DataLoader(dataset, batchSize: batchSize, shuffle: sampler.shuffle, seed: sampler.seed,
+                       rank: rank, worldSize: worldSize, dropLast: dropLast,
+                       remainder: remainder ?? sampler.remainder)
+    }
+
     /// Samples per batch over all ranks.
     public var globalBatchSize: Int { batchSize * sampler.worldSize }
 

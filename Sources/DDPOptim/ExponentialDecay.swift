@@ -36,6 +36,7 @@ public struct ExponentialDecay: LearningRateSchedule, Equatable, Codable {
 public final class ScheduledLR: LRScheduler {
     public let schedule: any LearningRateSchedule
     public let optimizers: [any Optimizer]
+    public var scheduledOptimizers: [any Optimizer] { optimizers }
     public private(set) var lastEpoch = 0
     public private(set) var lastLR: [Double] = []
 

@@ -12,11 +12,18 @@ public protocol LRScheduler: AnyObject {
     var lastEpoch: Int { get }
     /// The learning rate of each group after the last step (`get_last_lr()`).
     var lastLR: [Double] { get }
+    /// The optimizers whose learning rates this scheduler sets (usually one).
+    var scheduledOptimizers: [any Optimizer] { get }
     func step() throws
     /// The counters and numbers needed to resume (closures are not saved).
     func stateDict() -> SchedulerStateDict
     /// Restores a state dict saved by a scheduler of the same type and configuration.
     func load(stateDict: SchedulerStateDict) throws
+}
+
+/// A scheduler that steps on a monitored metric (`ReduceLROnPlateau`) rather than on time.
+public protocol MetricDrivenScheduler: LRScheduler {
+    func step(metric: Double)
 }
 
 /// A scheduler's saved state: its type name, its numbers, and its children's states
@@ -71,6 +78,8 @@ open class ChainableScheduler: LRScheduler {
         self.lastEpoch = -1
         try initialStep()
     }
+
+    public var scheduledOptimizers: [any Optimizer] { [optimizer] }
 
     /// The scheduler's name in state dicts.
     open var typeName: String { String(describing: type(of: self)) }

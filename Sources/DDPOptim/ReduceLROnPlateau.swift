@@ -6,11 +6,12 @@
 /// absolute ("abs": best ∓ threshold); after a reduction, `cooldown` steps pass before bad
 /// steps count again; lr never goes below the group's `minLR`, and a change smaller than
 /// `eps` is skipped.
-public final class ReduceLROnPlateau: LRScheduler {
+public final class ReduceLROnPlateau: MetricDrivenScheduler {
     public enum Mode: String { case min, max }
     public enum ThresholdMode: String { case rel, abs }
 
     public let optimizer: any Optimizer
+    public var scheduledOptimizers: [any Optimizer] { [optimizer] }
     public let mode: Mode
     public let factor: Double
     public let patience: Int

@@ -2,6 +2,7 @@
 /// (e.g. a linear warm-up, then cosine annealing). Each scheduler must drive `optimizer`.
 public final class SequentialLR: LRScheduler {
     public let optimizer: any Optimizer
+    public var scheduledOptimizers: [any Optimizer] { [optimizer] }
     public let schedulers: [ChainableScheduler]
     public let milestones: [Int]
     public private(set) var lastEpoch: Int
@@ -58,6 +59,7 @@ public final class SequentialLR: LRScheduler {
 /// Steps several schedulers together every step, so their factors multiply, as `ChainedScheduler`.
 public final class ChainedScheduler: LRScheduler {
     public let optimizer: any Optimizer
+    public var scheduledOptimizers: [any Optimizer] { [optimizer] }
     public let schedulers: [ChainableScheduler]
     public private(set) var lastLR: [Double]
     public var lastEpoch: Int { schedulers.last!.lastEpoch }

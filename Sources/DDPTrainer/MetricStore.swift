@@ -1,0 +1,184 @@
+import DDPDistributed
+import Foundation
+
+/// A logged scalar and where it came from.
+public struct LoggedValue: Equatable, Sendable {
+    public var name: String
+    public var value: Double
+
+    public init(name: String, value: Double) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// The values written at one logging event (one row of `metrics.csv`).
+public struct LoggingEvent: Equatable, Sendable {
+    /// The index of the last completed optimizer step (0 before the first).
+    public var step: Int
+    public var epoch: Int
+    public var values: [LoggedValue]
+}
+
+/// Collects what a module logs and turns it into step values, epoch means and the
+/// trainer's `callbackMetrics`, averaging over ranks where asked.
+///
+/// Collectives happen at fixed points only (end of a training batch, end of an epoch), so
+/// every rank issues them alike as long as every rank logs the same names.
+final class MetricStore {
+    enum Stage { case training, validation, idle }
+
+    private struct StepEntry {
+        var name: String
+        var value: Double
+        var syncDist: Bool
+        var progressBar: Bool
+    }
+
+    private struct EpochEntry {
+        var weightedSum = 0.0
+        var weight = 0.0
+        var syncDist = false
+        var progressBar = false
+    }
+
+    var stage = Stage.idle
+    /// The number of samples in the batch being processed: the weight of epoch means.
+    var currentBatchSize = 1
+
+    private var stepEntries: [StepEntry] = []
+    /// Epoch accumulators of training and of validation, kept apart: validation runs
+    /// inside a training epoch.
+    private var epochNames: [Stage: [String]] = [:]
+    private var epochEntries: [Stage: [String: EpochEntry]] = [:]
+
+    /// The latest value of every metric, over ranks where synced: what schedulers,
+    /// callbacks and checkpoints decide on.
+    private(set) var callbackMetrics: [String: Double] = [:]
+    /// The metrics marked for the progress bar, in the order first logged.
+    private(set) var progressBarMetrics: [LoggedValue] = []
+
+    func log(_ name: String, _ value: Double, onStep: Bool?, onEpoch: Bool?, progressBar: Bool, syncDist: Bool) {
+        let inTraining = stage != .validation
+        let logStep = onStep ?? inTraining
+        let logEpoch = onEpoch ?? !inTraining
+        let both = logStep && logEpoch
+        if logStep {
+            stepEntries.append(StepEntry(name: both ? name + "_step" : name, value: value,
+                                         syncDist: syncDist, progressBar: progressBar))
+        }
+        if logEpoch {
+            let key = both ? name + "_epoch" : name
+            if epochEntries[stage, default: [:]][key] == nil { epochNames[stage, default: []].append(key) }
+            var entry = epochEntries[stage, default: [:]][key, default: EpochEntry()]
+            entry.weightedSum += value * Double(currentBatchSize)
+            entry.weight += Double(currentBatchSize)
+            entry.syncDist = entry.syncDist || syncDist || stage == .validation
+            entry.progressBar = entry.progressBar || progressBar
+            epochEntries[stage, default: [:]][key] = entry
+        }
+    }
+
+    /// The step values logged since the last call, `syncDist` ones averaged over ranks (one
+    /// all-reduce for all of them).
+    func finishStep(communicator: any Communicator) -> [LoggedValue] {
+        guard !stepEntries.isEmpty else { return [] }
+        let synced = stepEntries.indices.filter { stepEntries[$0].syncDist }
+        if !synced.isEmpty && communicator.worldSize > 1 {
+            let means = communicator.mean(synced.map { stepEntries[$0].value })
+            for (slot, index) in synced.enumerated() { stepEntries[index].value = means[slot] }
+        }
+        // A name logged twice in one step (e.g. by each LBFGS evaluation) keeps its last value.
+        var result: [LoggedValue] = []
+        for entry in stepEntries {
+            update(entry.name, entry.value, progressBar: entry.progressBar)
+            if let existing = result.firstIndex(where: { $0.name == entry.name }) {
+                result[existing].value = entry.value
+            } else {
+                result.append(LoggedValue(name: entry.name, value: entry.value))
+            }
+        }
+        stepEntries.removeAll(keepingCapacity: true)
+        return result
+    }
+
+    /// The epoch means logged since the last call, weighted by batch size; synced ones (and
+    /// every validation metric) over all ranks' samples.
+    ///
+    /// The synced means are exchanged with one all-gather of names and sums, so a rank that
+    /// had no batch (a validation set smaller than the world) still agrees with the others.
+    func finishEpoch(_ stage: Stage, communicator: any Communicator) throws -> [LoggedValue] {
+        let epochNames = self.epochNames[stage] ?? []
+        let epochEntries = self.epochEntries[stage] ?? [:]
+        var totals: [String: (sum: Double, weight: Double)] = [:]
+        for name in epochNames {
+            let entry = epochEntries[name]!
+            totals[name] = (entry.weightedSum, entry.weight)
+        }
+        var names = epochNames
+        if communicator.worldSize > 1 {
+            let local = SyncedSums(entries: epochNames.compactMap { name in
+                let entry = epochEntries[name]!
+                return entry.syncDist ? .init(name: name, sum: entry.weightedSum, weight: entry.weight) : nil
+            })
+            let gathered = try communicator.allGather(Array(SyncedSums.encoder.encode(local))).map {
+                try SyncedSums.decoder.decode(SyncedSums.self, from: Data($0))
+            }
+            var syncedTotals: [String: (sum: Double, weight: Double)] = [:]
+            for rank in gathered {
+                for entry in rank.entries {
+                    if syncedTotals[entry.name] == nil && !names.contains(entry.name) { names.append(entry.name) }
+                    let previous = syncedTotals[entry.name] ?? (0, 0)
+                    syncedTotals[entry.name] = (previous.sum + entry.sum, previous.weight + entry.weight)
+                }
+            }
+            for (name, total) in syncedTotals { totals[name] = total }
+        }
+        var result: [LoggedValue] = []
+        for name in names {
+            guard let total = totals[name], total.weight > 0 else { continue }
+            let value = total.sum / total.weight
+            update(name, value, progressBar: epochEntries[name]?.progressBar ?? false)
+            result.append(LoggedValue(name: name, value: value))
+        }
+        self.epochNames[stage] = nil
+        self.epochEntries[stage] = nil
+        return result
+    }
+
+    /// Forgets step values not yet finished (a skipped batch) without logging them.
+    func discardStep() { stepEntries.removeAll(keepingCapacity: true) }
+
+    private func update(_ name: String, _ value: Double, progressBar: Bool) {
+        callbackMetrics[name] = value
+        if progressBar {
+            if let index = progressBarMetrics.firstIndex(where: { $0.name == name }) {
+                progressBarMetrics[index].value = value
+            } else {
+                progressBarMetrics.append(LoggedValue(name: name, value: value))
+            }
+        }
+    }
+}
+
+/// One rank's synced epoch sums, as exchanged between ranks.
+private struct SyncedSums: Codable {
+    struct Entry: Codable {
+        var name: String
+        var sum: Double
+        var weight: Double
+    }
+    var entries: [Entry]
+
+    // A diverged metric is NaN or infinite, which plain JSON cannot hold.
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }()
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
+    }()
+}

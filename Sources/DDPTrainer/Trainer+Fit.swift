@@ -1,0 +1,230 @@
+import DDPData
+import DDPDistributed
+import DDPNN
+import DDPOptim
+import DDPTensor
+
+extension Trainer {
+    /// Trains `module` on `train` (validating on `validation` after every epoch, or as
+    /// `valCheckInterval` says) until `maxEpochs`, `maxSteps` or `shouldStop`.
+    ///
+    /// The loaders are sharded over the ranks: each rank reads its share of every global batch
+    /// (the training remainder padded as the loader says, validation samples each read once).
+    ///
+    /// A collective: every rank calls it with the same module structure and data sizes.
+    /// - Throws: a configuration mistake (``TrainerError``), a model that differs between ranks
+    ///   (`ModelMismatchError`, on every rank), or whatever the module throws.
+    public func fit<Module: TrainingModule>(_ module: Module, train: DataLoader, validation: DataLoader? = nil) throws {
+        try ModuleAttachment.attach(module, to: self)
+        defer {
+            ModuleAttachment.detach(module)
+            self.module = nil
+            metrics.stage = .idle
+        }
+        self.module = module
+        try setUp(module)
+        let trainLoader = try train.sharded(rank: rank, worldSize: worldSize)
+        let validationLoader = try validation?.sharded(rank: rank, worldSize: worldSize, remainder: .uneven)
+        numTrainingBatches = limitTrainBatches.batches(of: trainLoader.batchesPerEpoch)
+        numValidationBatches = validationLoader.map { limitValBatches.batches(of: $0.batchesPerEpoch) } ?? 0
+
+        try module.onFitStart()
+        for callback in callbacks { try callback.onFitStart(self, module) }
+        while currentEpoch < maxEpochs && !shouldStop && !reachedMaxSteps {
+            try trainEpoch(module, loader: trainLoader, validation: validationLoader)
+            currentEpoch += 1
+        }
+        try module.onFitEnd()
+        for callback in callbacks { try callback.onFitEnd(self, module) }
+    }
+
+    /// Configures optimizers and schedulers, checks the model is the same on every rank and
+    /// takes rank 0's values, and prepares gradient sync.
+    func setUp(_ module: some TrainingModule) throws {
+        automatic = module.automaticOptimization
+        let (rawOptimizers, frequencies, schedulers) = try module.configureOptimizers().resolved()
+        optimizers = rawOptimizers.enumerated().map { ManagedOptimizer($0.element, index: $0.offset, trainer: self) }
+        // Manual optimization ignores frequencies and scheduler rules, as Lightning does.
+        optimizerFrequencies = automatic ? frequencies : nil
+        resolvedSchedulers = schedulers
+
+        let buffers = module.namedBuffers()
+        if worldSize > 1 {
+            let namedShapes = module.namedParameters().map { ($0.name, $0.tensor.shape) }
+                + buffers.map { ("buffer " + $0.name, $0.tensor.shape) }
+            try verifySameModel(namedShapes: namedShapes, communicator: communicator)
+            broadcastParameters(module.parameters() + buffers.map(\.tensor), communicator: communicator)
+        }
+        if let seed {
+            // The per-rank stream (dropout, noise): distinct on every rank, reproducible.
+            DefaultRandom.seed(seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(rank + 1))
+        }
+        makeGradientSyncs(registrationOrder: module.parameters())
+        windowLosses = Array(repeating: (0, 0), count: optimizers.count)
+        let all = optimizers.map { $0.optimizer.allParameters }
+        parametersOutside = all.indices.map { index in
+            let own = Set(all[index].map(ObjectIdentifier.init))
+            var seen = Set<ObjectIdentifier>()
+            return all.joined().filter { !own.contains(ObjectIdentifier($0)) && seen.insert(ObjectIdentifier($0)).inserted }
+        }
+        audit = checkConsistency.map { ParameterAudit(parameters: module.parameters(), communicator: communicator, interval: $0) }
+    }
+
+    /// One gradient sync per optimizer over its parameters (in the module's registration
+    /// order), so a step averages only what it updates; one shared sync when optimizers
+    /// share parameters. None in a world of one.
+    private func makeGradientSyncs(registrationOrder: [Tensor]) {
+        gradientsSynced = Array(repeating: false, count: optimizers.count)
+        guard worldSize > 1 else {
+            gradientSyncs = Array(repeating: nil, count: optimizers.count)
+            return
+        }
+        var position: [ObjectIdentifier: Int] = [:]
+        for (index, parameter) in registrationOrder.enumerated() { position[ObjectIdentifier(parameter)] = index }
+        func ordered(_ parameters: [Tensor]) -> [Tensor] {
+            // Parameters outside the module keep the optimizer's order, after the module's.
+            parameters.enumerated().sorted {
+                (position[ObjectIdentifier($0.element)] ?? registrationOrder.count + $0.offset,
+                 $0.offset) < (position[ObjectIdentifier($1.element)] ?? registrationOrder.count + $1.offset, $1.offset)
+            }.map(\.element)
+        }
+        let perOptimizer = optimizers.map { $0.optimizer.allParameters }
+        let total = perOptimizer.map(\.count).reduce(0, +)
+        let distinct = Set(perOptimizer.joined().map(ObjectIdentifier.init)).count
+        if distinct == total {
+            gradientSyncs = perOptimizer.map { GradientSync(parameters: ordered($0), communicator: communicator) }
+        } else {
+            var seen = Set<ObjectIdentifier>()
+            let union = perOptimizer.joined().filter { seen.insert(ObjectIdentifier($0)).inserted }
+            let shared = GradientSync(parameters: ordered(union), communicator: communicator)
+            gradientSyncs = Array(repeating: shared, count: optimizers.count)
+        }
+    }
+
+    /// One training epoch, with the validation runs that fall in it.
+    func trainEpoch(_ module: some TrainingModule, loader: DataLoader, validation: DataLoader?) throws {
+        module.train()
+        metrics.stage = .training
+        try module.onTrainEpochStart()
+        for callback in callbacks { try callback.onTrainEpochStart(self, module) }
+
+        var batches = loader.batches(epoch: currentEpoch).makeIterator()
+        var index = 0
+        while index < numTrainingBatches, let batch = batches.next() {
+            batchIndex = index
+            isLastBatch = index == numTrainingBatches - 1
+            try trainBatch(module, batch)
+            if let validation, shouldValidate(afterBatch: index) {
+                try validate(module, loader: validation)
+            }
+            index += 1
+            if shouldStop || reachedMaxSteps { break }
+        }
+
+        let epochValues = try metrics.finishEpoch(.training, communicator: communicator)
+        record(epochValues)
+        try module.onTrainEpochEnd()
+        for callback in callbacks { try callback.onTrainEpochEnd(self, module) }
+        try stepSchedulers(.epoch)
+        // Stopping is decided on shared numbers, but a rank-local decision must not split the job.
+        if worldSize > 1 {
+            var flag = [shouldStop ? 1.0 : 0.0]
+            flag.withUnsafeMutableBufferPointer { communicator.allReduce($0, .max) }
+            shouldStop = flag[0] > 0
+        }
+    }
+
+    /// One training batch: the optimization, counters, step metrics, step schedulers.
+    func trainBatch(_ module: some TrainingModule, _ batch: Batch) throws {
+        metrics.currentBatchSize = batch.count
+        try module.onTrainBatchStart(batch, batchIndex: batchIndex)
+        for callback in callbacks { try callback.onTrainBatchStart(self, module, batch: batch, batchIndex: batchIndex) }
+
+        steppedThisBatch.removeAll(keepingCapacity: true)
+        if automatic {
+            try optimizeAutomatically(module, batch)
+        } else {
+            _ = try module.trainingStep(batch, batchIndex: batchIndex, optimizerIndex: 0)
+        }
+        batchesSeen += 1
+        samplesSeen += batch.count * worldSize
+        let stepped = !steppedThisBatch.isEmpty
+        if stepped { globalStep += 1 }
+
+        let stepValues = metrics.finishStep(communicator: communicator)
+        if stepped && globalStep % logEveryNSteps == 0 { record(stepValues) }
+        try stepSchedulers(.step)
+        if stepped, let audit { try audit.check(step: globalStep) }
+        try module.onTrainBatchEnd(batch, batchIndex: batchIndex)
+        for callback in callbacks { try callback.onTrainBatchEnd(self, module, batch: batch, batchIndex: batchIndex) }
+    }
+
+    private func shouldValidate(afterBatch index: Int) -> Bool {
+        numValidationBatches > 0
+            && (currentEpoch + 1) % checkValEveryNEpoch == 0
+            && valCheckInterval.isCheckpoint(batchIndex: index, batchCount: numTrainingBatches)
+    }
+
+    /// Runs the validation loop: `eval()` mode, no gradients, metrics averaged over ranks.
+    func validate(_ module: some TrainingModule, loader: DataLoader) throws {
+        let wasTraining = module.isTraining
+        module.eval()
+        metrics.stage = .validation
+        try module.onValidationEpochStart()
+        for callback in callbacks { try callback.onValidationEpochStart(self, module) }
+        try noGrad {
+            var batches = loader.batches(epoch: 0).makeIterator()
+            var index = 0
+            while index < numValidationBatches, let batch = batches.next() {
+                metrics.currentBatchSize = batch.count
+                try module.validationStep(batch, batchIndex: index)
+                index += 1
+            }
+        }
+        metrics.discardStep()
+        record(try metrics.finishEpoch(.validation, communicator: communicator))
+        try module.onValidationEpochEnd()
+        for callback in callbacks { try callback.onValidationEpochEnd(self, module) }
+        module.train(wasTraining)
+        metrics.stage = .training
+    }
+
+    /// Keeps a logging event (and, on rank 0, hands it to the loggers).
+    func record(_ values: [LoggedValue]) {
+        guard !values.isEmpty else { return }
+        loggedEvents.append(LoggingEvent(step: max(globalStep - 1, 0), epoch: currentEpoch, values: values))
+    }
+
+    /// Logs values straight to the loggers at `step`, outside the module's metrics (learning rates).
+    public func recordDirectly(_ values: [LoggedValue], step: Int) {
+        guard !values.isEmpty else { return }
+        loggedEvents.append(LoggingEvent(step: step, epoch: currentEpoch, values: values))
+    }
+
+    /// Steps the schedulers whose interval has come (automatic optimization only).
+    func stepSchedulers(_ interval: SchedulerInterval) throws {
+        guard automatic, let module else { return }
+        for entry in resolvedSchedulers where entry.configuration.interval == interval {
+            let frequency = entry.configuration.frequency
+            switch interval {
+            case .step:
+                guard steppedThisBatch.contains(entry.optimizerIndex),
+                      optimizers[entry.optimizerIndex].stepCount % frequency == 0 else { continue }
+            case .epoch:
+                guard (currentEpoch + 1) % frequency == 0 else { continue }
+            }
+            var metric: Double?
+            if let monitor = entry.configuration.monitor {
+                guard let value = callbackMetrics[monitor] else {
+                    if entry.configuration.strict {
+                        let available = callbackMetrics.keys.sorted().joined(separator: ", ")
+                        throw TrainerError("\(type(of: entry.scheduler)) monitors '\(monitor)', which was not logged (logged: \(available.isEmpty ? "nothing" : available)): log it, or set strict: false to skip the step")
+                    }
+                    continue
+                }
+                metric = value
+            }
+            try module.lrSchedulerStep(entry.scheduler, metric: metric)
+        }
+    }
+}

@@ -1,0 +1,177 @@
+import DDPData
+import DDPDistributed
+import DDPOptim
+import DDPTensor
+
+/// Thrown inside a step's closure to abandon the step (no rank had a loss, or a
+/// non-finite loss under `nonFiniteLoss: .skip`); caught by the step.
+private struct SkippedStep: Error {}
+
+extension Trainer {
+    // MARK: Automatic optimization
+
+    /// One batch of automatic optimization: for each active optimizer, a closure running the
+    /// training step, zero-grad (at an accumulation window's start) and backward, with the
+    /// gradient sync at the window's end; at that end the module's `optimizerStep` gets
+    /// the closure, otherwise the closure runs alone and gradients accumulate locally.
+    func optimizeAutomatically(_ module: some TrainingModule, _ batch: Batch) throws {
+        let windowStart = batchIndex % accumulateGradBatches == 0
+        // The epoch's last batch closes its window, as in Lightning.
+        let boundary = (batchIndex + 1) % accumulateGradBatches == 0 || isLastBatch
+        let several = optimizers.count > 1
+        for index in activeOptimizerIndices {
+            let optimizer = optimizers[index]
+            let closure = trainingClosure(module, batch, optimizerIndex: index, windowStart: windowStart, boundary: boundary)
+            if several { toggle(index) }
+            defer { if several { untoggle() } }
+            if boundary {
+                lastClosureHadLoss = true
+                try module.optimizerStep(epoch: currentEpoch, batchIndex: batchIndex, optimizer: optimizer,
+                                         optimizerIndex: index, closure: closure)
+            } else {
+                _ = try closure()
+            }
+        }
+        if boundary { windowsCompleted += 1 }
+    }
+
+    /// The optimizers used in this accumulation window: all of them, or with frequencies the
+    /// one whose turn it is (optimizer i for `frequency[i]` consecutive windows).
+    var activeOptimizerIndices: [Int] {
+        guard let frequencies = optimizerFrequencies else { return Array(optimizers.indices) }
+        var place = windowsCompleted % frequencies.reduce(0, +)
+        for (index, frequency) in frequencies.enumerated() {
+            if place < frequency { return [index] }
+            place -= frequency
+        }
+        return []
+    }
+
+    private func trainingClosure(
+        _ module: some TrainingModule, _ batch: Batch, optimizerIndex index: Int, windowStart: Bool, boundary: Bool
+    ) -> OptimizerClosure {
+        let scale = accumulateGradBatches > 1 ? 1 / Float(accumulateGradBatches) : nil
+        return { [unowned self] in
+            let loss = try module.trainingStep(batch, batchIndex: self.batchIndex, optimizerIndex: index)
+            if windowStart {
+                module.optimizerZeroGrad(epoch: self.currentEpoch, batchIndex: self.batchIndex,
+                                         optimizer: self.optimizers[index], optimizerIndex: index)
+                self.windowLosses[index] = (0, 0)
+            }
+            if let loss {
+                try TrainerError.require(loss.count == 1, "trainingStep must return a one-element loss, got shape \(loss.shape)")
+                self.windowLosses[index].sum += Double(loss.item)
+                self.windowLosses[index].count += 1
+                (scale.map { loss * $0 } ?? loss).backward()
+            }
+            guard boundary else { return loss?.item ?? .nan }
+            self.synchronizeGradients(of: index)
+            let window = self.windowLosses[index]
+            let global = self.globalMean(window.count > 0 ? window.sum / Double(window.count) : nil)
+            self.lastClosureHadLoss = global != nil
+            return global ?? .nan
+        }
+    }
+
+    // MARK: Stepping (both modes)
+
+    /// What ``ManagedOptimizer/step(closure:)`` does.
+    func step(_ optimizer: ManagedOptimizer, closure: OptimizerClosure?) throws -> Float? {
+        guard let module else { throw TrainerError("an optimizer from configureOptimizers() was stepped outside fit: step it inside trainingStep or its hooks") }
+        let index = optimizer.index
+        var wrapped: OptimizerClosure?
+        if automatic {
+            var evaluations = 0
+            let clip = { [unowned self] in
+                try module.configureGradientClipping(optimizer: optimizer, optimizerIndex: index,
+                    gradientClipVal: self.gradientClipVal, gradientClipAlgorithm: self.gradientClipAlgorithm)
+            }
+            if let closure {
+                wrapped = { [unowned self] in
+                    let loss = try closure()
+                    evaluations += 1
+                    if evaluations == 1 { try self.checkFirstLoss(loss) }
+                    try clip()
+                    return loss
+                }
+            } else {
+                try clip()
+            }
+        } else if let closure {
+            wrapped = { [unowned self] in
+                let local = try closure()
+                self.synchronizeGradients(of: index)
+                return self.globalMean(Double(local)) ?? local
+            }
+        } else if !gradientsSynced[index] {
+            synchronizeGradients(of: index)
+        }
+        let loss: Float?
+        do {
+            loss = try optimizer.optimizer.step(closure: wrapped)
+        } catch is SkippedStep {
+            return nil
+        }
+        gradientsSynced[index] = false
+        optimizer.stepCount += 1
+        if !steppedThisBatch.contains(index) { steppedThisBatch.append(index) }
+        if let loss { lastStepLoss = loss }
+        return loss
+    }
+
+    private func checkFirstLoss(_ loss: Float) throws {
+        guard lastClosureHadLoss else { throw SkippedStep() }
+        guard !loss.isFinite else { return }
+        switch nonFiniteLoss {
+        case .step: return
+        case .skip: throw SkippedStep()
+        case .stop:
+            throw TrainerError("the loss is \(loss) at step \(globalStep) (epoch \(currentEpoch), batch \(batchIndex)): lower the learning rate or clip gradients, or pass nonFiniteLoss: .skip to skip such steps")
+        }
+    }
+
+    // MARK: Gradients and losses over ranks
+
+    /// Averages the gradients of optimizer `index` over the ranks (a no-op in a world of one).
+    func synchronizeGradients(of index: Int) {
+        guard let sync = gradientSyncs[index] else { return }
+        sync.synchronize()
+        for other in gradientSyncs.indices where gradientSyncs[other] === sync { gradientsSynced[other] = true }
+    }
+
+    /// The mean of `local` over the ranks that have a value; `nil` when none has.
+    func globalMean(_ local: Double?) -> Float? {
+        guard worldSize > 1 else { return local.map(Float.init) }
+        var buffer = [local ?? 0, local == nil ? 0 : 1]
+        buffer.withUnsafeMutableBufferPointer { communicator.allReduce($0, .sum) }
+        return buffer[1] > 0 ? Float(buffer[0] / buffer[1]) : nil
+    }
+
+    /// Marks gradients as changed by a backward pass (manual optimization).
+    func noteBackward() {
+        for index in gradientsSynced.indices { gradientsSynced[index] = false }
+    }
+
+    /// Syncs optimizer `index`'s gradients before a manual `clipGradients`, so clipping sees
+    /// the averaged gradients, and the following step does not average them again.
+    func synchronizeBeforeClipping(_ index: Int) {
+        if !automatic && !gradientsSynced[index] { synchronizeGradients(of: index) }
+    }
+
+    // MARK: Toggling
+
+    /// Stops the parameters of the other optimizers from requiring gradients.
+    func toggle(_ index: Int) {
+        untoggle()
+        for parameter in parametersOutside[index] {
+            toggled.append((parameter, parameter.requiresGrad))
+            parameter.requiresGrad = false
+        }
+    }
+
+    /// Restores what ``toggle(_:)`` changed.
+    func untoggle() {
+        for (parameter, required) in toggled.reversed() { parameter.requiresGrad = required }
+        toggled.removeAll(keepingCapacity: true)
+    }
+}

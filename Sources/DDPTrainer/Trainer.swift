@@ -1,0 +1,162 @@
+import DDPData
+import DDPDistributed
+import DDPNN
+import DDPOptim
+import DDPTensor
+
+/// Runs the training loop of a ``TrainingModule`` on one rank or on every rank of an MPI job,
+/// as Lightning's `Trainer`:
+///
+///     let trainer = try Trainer(maxEpochs: 10, accumulateGradBatches: 2, gradientClipVal: 0.5)
+///     try trainer.fit(model, train: DataLoader(training, batchSize: 32),
+///                     validation: DataLoader(validation, batchSize: 256, shuffle: false))
+///
+/// Loaders are built as for one process; the trainer shards them over the ranks (each rank
+/// reads its share of every global batch). Started under `mpirun`, the trainer uses MPI;
+/// otherwise it runs as a single process (pass `communicator:` to choose).
+///
+/// At the start of `fit` every rank checks that all built the same model, then takes rank 0's
+/// parameters and buffers. Gradients are averaged over ranks only where an optimizer steps,
+/// so gradient accumulation costs no communication, and clipping, schedulers and callbacks
+/// see the same numbers everywhere: after every step, all ranks hold identical parameters.
+public final class Trainer {
+    // MARK: Options
+
+    /// Stop after this many epochs.
+    public let maxEpochs: Int
+    /// Stop after this many global steps (`nil`: no limit).
+    public let maxSteps: Int?
+    /// Accumulate gradients over this many batches before each optimizer step.
+    public let accumulateGradBatches: Int
+    /// Clip gradients at this value before each step (`nil` or 0: no clipping).
+    public let gradientClipVal: Double?
+    public let gradientClipAlgorithm: GradientClipAlgorithm
+    public let limitTrainBatches: BatchLimit
+    public let limitValBatches: BatchLimit
+    public let valCheckInterval: ValidationInterval
+    /// Validate every this many epochs.
+    public let checkValEveryNEpoch: Int
+    /// Write step metrics every this many global steps.
+    public let logEveryNSteps: Int
+    /// Seeds the random streams: the shared one and the per-rank one (`nil`: left as they are).
+    public let seed: UInt64?
+    public let communicator: any Communicator
+    public let callbacks: [any Callback]
+    public let nonFiniteLoss: NonFiniteLossPolicy
+    /// Compare a hash of the parameters across ranks every this many steps (`nil`: never).
+    public let checkConsistency: Int?
+
+    // MARK: Progress
+
+    /// The epoch being trained (0-based).
+    public internal(set) var currentEpoch = 0
+    /// Training batches after which at least one optimizer stepped.
+    public internal(set) var globalStep = 0
+    /// The index of the batch being trained within its epoch.
+    public internal(set) var batchIndex = 0
+    /// Whether the batch being trained is the last of its epoch.
+    public internal(set) var isLastBatch = false
+    /// Training batches processed (every rank processes the same number).
+    public internal(set) var batchesSeen = 0
+    /// Training samples processed over all ranks.
+    public internal(set) var samplesSeen = 0
+    /// Batches per training epoch on each rank (after `limitTrainBatches`).
+    public internal(set) var numTrainingBatches = 0
+    /// Batches per validation run on this rank (after `limitValBatches`).
+    public internal(set) var numValidationBatches = 0
+    /// Set to end `fit` after the current batch (early stopping does this on every rank).
+    public var shouldStop = false
+    /// The loss of the last optimizer step, averaged over ranks and accumulated batches.
+    public internal(set) var lastStepLoss: Float?
+
+    // MARK: What the module configured
+
+    /// The wrapped optimizers, in the order `configureOptimizers()` returned them.
+    public internal(set) var optimizers: [ManagedOptimizer] = []
+    /// The schedulers with their stepping rules.
+    public var schedulers: [SchedulerConfiguration] { resolvedSchedulers.map(\.configuration) }
+    /// Per-optimizer frequencies, when given.
+    public internal(set) var optimizerFrequencies: [Int]?
+
+    // MARK: Metrics
+
+    /// The latest value of every logged metric (rank-averaged where synced).
+    public var callbackMetrics: [String: Double] { metrics.callbackMetrics }
+    /// The metrics to show in a progress bar.
+    public var progressBarMetrics: [LoggedValue] { metrics.progressBarMetrics }
+    /// Every logging event of this trainer, in order.
+    public internal(set) var loggedEvents: [LoggingEvent] = []
+
+    /// This process's rank and the number of ranks.
+    public var rank: Int { communicator.rank }
+    public var worldSize: Int { communicator.worldSize }
+    /// `true` on the rank that logs and writes files.
+    public var isGlobalZero: Bool { communicator.rank == 0 }
+
+    // MARK: Internals
+
+    let metrics = MetricStore()
+    var resolvedSchedulers: [ResolvedScheduler] = []
+    /// Per optimizer: its gradient sync (`nil` in a world of one).
+    var gradientSyncs: [GradientSync?] = []
+    /// Per optimizer: whether its gradients have been averaged since the last backward.
+    var gradientsSynced: [Bool] = []
+    /// Per optimizer: the parameters of the other optimizers, which toggling freezes.
+    var parametersOutside: [[Tensor]] = []
+    var toggled: [(Tensor, Bool)] = []
+    var module: (any TrainingModule)?
+    var automatic = true
+    /// Optimizer indices that stepped during the current batch.
+    var steppedThisBatch: [Int] = []
+    /// Accumulation windows completed (drives per-optimizer frequencies).
+    var windowsCompleted = 0
+    /// Whether the last closure evaluation had a loss on some rank.
+    var lastClosureHadLoss = true
+    /// Per optimizer: the sum and count of the losses in the current accumulation window.
+    var windowLosses: [(sum: Double, count: Int)] = []
+    var audit: ParameterAudit?
+
+    /// - Throws: ``TrainerError`` for an option out of range.
+    public init(
+        maxEpochs: Int? = nil, maxSteps: Int? = nil, accumulateGradBatches: Int = 1,
+        gradientClipVal: Double? = nil, gradientClipAlgorithm: GradientClipAlgorithm = .norm,
+        limitTrainBatches: BatchLimit = .all, limitValBatches: BatchLimit = .all,
+        valCheckInterval: ValidationInterval = 1.0, checkValEveryNEpoch: Int = 1, logEveryNSteps: Int = 50,
+        seed: UInt64? = nil, communicator: (any Communicator)? = nil, callbacks: [any Callback] = [],
+        nonFiniteLoss: NonFiniteLossPolicy = .step, checkConsistency: Int? = nil
+    ) throws {
+        try TrainerError.require((maxEpochs ?? 0) >= 0, "maxEpochs must be >= 0, got \(maxEpochs ?? 0)")
+        try TrainerError.require((maxSteps ?? 0) >= 0, "maxSteps must be >= 0, got \(maxSteps ?? 0)")
+        try TrainerError.require(accumulateGradBatches >= 1, "accumulateGradBatches must be at least 1, got \(accumulateGradBatches)")
+        if let value = gradientClipVal {
+            try TrainerError.require(value >= 0 && value.isFinite, "gradientClipVal must be a finite number >= 0, got \(value)")
+        }
+        try limitTrainBatches.validate("limitTrainBatches")
+        try limitValBatches.validate("limitValBatches")
+        try valCheckInterval.validate()
+        try TrainerError.require(checkValEveryNEpoch >= 1, "checkValEveryNEpoch must be at least 1, got \(checkValEveryNEpoch)")
+        try TrainerError.require(logEveryNSteps >= 1, "logEveryNSteps must be at least 1, got \(logEveryNSteps)")
+        if let interval = checkConsistency {
+            try TrainerError.require(interval >= 1, "checkConsistency must be at least 1 step, got \(interval)")
+        }
+        // As Lightning: with neither limit, 1000 epochs.
+        self.maxEpochs = maxEpochs ?? (maxSteps == nil ? 1000 : Int.max)
+        self.maxSteps = maxSteps
+        self.accumulateGradBatches = accumulateGradBatches
+        self.gradientClipVal = gradientClipVal
+        self.gradientClipAlgorithm = gradientClipAlgorithm
+        self.limitTrainBatches = limitTrainBatches
+        self.limitValBatches = limitValBatches
+        self.valCheckInterval = valCheckInterval
+        self.checkValEveryNEpoch = checkValEveryNEpoch
+        self.logEveryNSteps = logEveryNSteps
+        self.seed = seed
+        self.communicator = communicator ?? makeCommunicator()
+        self.callbacks = callbacks
+        self.nonFiniteLoss = nonFiniteLoss
+        self.checkConsistency = checkConsistency
+    }
+
+    /// Whether `maxSteps` has been reached.
+    var reachedMaxSteps: Bool { maxSteps.map { globalStep >= $0 } ?? false }
+}

@@ -1,0 +1,121 @@
+import DDPNN
+import DDPOptim
+import DDPTensor
+
+/// What a training module uses during `fit`: the trainer, logging, its optimizers and
+/// schedulers, and the manual-optimization tools. These are not hooks.
+extension TrainingModule {
+    /// The trainer fitting this module; only valid inside ``Trainer/fit(_:train:validation:)``.
+    public var trainer: Trainer {
+        guard let trainer = ModuleAttachment.trainer(of: self) else {
+            preconditionFailure("\(type(of: self)) is not being fitted: its trainer exists only during Trainer.fit")
+        }
+        return trainer
+    }
+
+    /// Logs a scalar, as Lightning's `self.log`.
+    ///
+    /// - Parameters:
+    ///   - onStep: log this step's value (default: `true` in training, `false` in validation).
+    ///   - onEpoch: log the epoch's mean, weighted by batch size (default: the opposite).
+    ///     Both: logged as `name_step` and `name_epoch`.
+    ///   - progressBar: show it in the progress bar.
+    ///   - syncDist: average it over ranks (validation epoch metrics are always averaged).
+    ///     A collective: every rank must log the same names in the same order.
+    ///
+    /// Outside `fit` it does nothing.
+    public func log(
+        _ name: String, _ value: Double, onStep: Bool? = nil, onEpoch: Bool? = nil,
+        progressBar: Bool = false, syncDist: Bool = false
+    ) {
+        ModuleAttachment.trainer(of: self)?.metrics.log(
+            name, value, onStep: onStep, onEpoch: onEpoch, progressBar: progressBar, syncDist: syncDist)
+    }
+
+    /// Logs a one-element tensor (a loss) by value.
+    public func log(
+        _ name: String, _ value: Tensor, onStep: Bool? = nil, onEpoch: Bool? = nil,
+        progressBar: Bool = false, syncDist: Bool = false
+    ) {
+        log(name, Double(value.item), onStep: onStep, onEpoch: onEpoch, progressBar: progressBar, syncDist: syncDist)
+    }
+
+    /// Logs several scalars with the same options, in the order given.
+    public func logDict(
+        _ values: KeyValuePairs<String, Double>, onStep: Bool? = nil, onEpoch: Bool? = nil,
+        progressBar: Bool = false, syncDist: Bool = false
+    ) {
+        for (name, value) in values {
+            log(name, value, onStep: onStep, onEpoch: onEpoch, progressBar: progressBar, syncDist: syncDist)
+        }
+    }
+
+    /// The optimizers from ``configureOptimizers()``, wrapped so that a step first syncs
+    /// gradients over the ranks.
+    public func optimizers() -> [ManagedOptimizer] { trainer.optimizers }
+
+    /// The one optimizer: `let optimizer: ManagedOptimizer = optimizers()`.
+    @_disfavoredOverload
+    public func optimizers() -> ManagedOptimizer {
+        let all = trainer.optimizers
+        precondition(all.count == 1, "\(type(of: self)) has \(all.count) optimizers: take them as an array or a pair")
+        return all[0]
+    }
+
+    /// Two optimizers, as in a GAN: `let (g, d) = optimizers()`.
+    @_disfavoredOverload
+    public func optimizers() -> (ManagedOptimizer, ManagedOptimizer) {
+        let all = trainer.optimizers
+        precondition(all.count == 2, "\(type(of: self)) has \(all.count) optimizers, not 2: take them as an array")
+        return (all[0], all[1])
+    }
+
+    /// The schedulers from ``configureOptimizers()``, in the order given (entries first).
+    public func lrSchedulers() -> [any LRScheduler] { trainer.schedulers.map(\.scheduler) }
+
+    /// The one scheduler.
+    @_disfavoredOverload
+    public func lrSchedulers() -> any LRScheduler {
+        let all = lrSchedulers()
+        precondition(all.count == 1, "\(type(of: self)) has \(all.count) schedulers: take them as an array or a pair")
+        return all[0]
+    }
+
+    /// Two schedulers: `let (first, second) = lrSchedulers()`.
+    @_disfavoredOverload
+    public func lrSchedulers() -> (any LRScheduler, any LRScheduler) {
+        let all = lrSchedulers()
+        precondition(all.count == 2, "\(type(of: self)) has \(all.count) schedulers, not 2: take them as an array")
+        return (all[0], all[1])
+    }
+
+    /// Backpropagates `loss` (manual optimization's `loss.backward()`). Gradients stay on
+    /// this rank until an optimizer's `step()` syncs them, so accumulating over several
+    /// calls costs no communication.
+    public func manualBackward(_ loss: Tensor) throws {
+        try TrainerError.require(loss.count == 1, "manualBackward needs a one-element loss, got shape \(loss.shape)")
+        trainer.noteBackward()
+        loss.backward()
+    }
+
+    /// Lets only `optimizer`'s parameters receive gradients (the others stop requiring them)
+    /// until ``untoggleOptimizer(_:)``.
+    public func toggleOptimizer(_ optimizer: ManagedOptimizer) { trainer.toggle(optimizer.index) }
+
+    /// Restores what ``toggleOptimizer(_:)`` changed.
+    public func untoggleOptimizer(_ optimizer: ManagedOptimizer) { trainer.untoggle() }
+
+    /// Clips `optimizer`'s gradients by joint norm or by value; with no value, nothing.
+    /// Called on synchronised gradients, so every rank clips alike.
+    public func clipGradients(
+        _ optimizer: ManagedOptimizer, gradientClipVal: Double?, gradientClipAlgorithm: GradientClipAlgorithm? = nil
+    ) throws {
+        guard let value = gradientClipVal, value > 0 else { return }
+        trainer.synchronizeBeforeClipping(optimizer.index)
+        let parameters = optimizer.optimizer.allParameters
+        switch gradientClipAlgorithm ?? .norm {
+        case .norm: try clipGradNorm(parameters, maxNorm: value)
+        case .value: try clipGradValue(parameters, clipValue: value)
+        }
+    }
+}
