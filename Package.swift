@@ -65,8 +65,12 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: v5),
+        // The examples of the optimization guide as training modules, run by the tests in one
+        // process and under mpirun.
+        .target(name: "OptimizationExamples", dependencies: ["SwiftDDP"], path: "Examples/OptimizationExamples",
+                swiftSettings: v5),
         // Multi-rank scenarios that the distributed tests start under mpirun; not shipped.
-        .executableTarget(name: "ddp-worker", dependencies: ["SwiftDDP"], swiftSettings: v5),
+        .executableTarget(name: "ddp-worker", dependencies: ["SwiftDDP", "OptimizationExamples"], swiftSettings: v5),
 
         // Helpers shared by the test targets: gradient checks, comparisons, mpirun jobs.
         .target(name: "DDPTestSupport", dependencies: ["DDPTensor"], path: "Tests/Support", swiftSettings: v5),
@@ -77,7 +81,8 @@ let package = Package(
             name: "OptimTests", dependencies: ["DDPTensor", "DDPOptim", "DDPTestSupport"],
             exclude: ["Fixtures"], swiftSettings: v5),
         .testTarget(name: "DistributedTests", dependencies: ["SwiftDDP", "DDPTestSupport"], swiftSettings: v5),
-        .testTarget(name: "TrainerTests", dependencies: ["SwiftDDP", "DDPTestSupport"], swiftSettings: v5),
+        .testTarget(
+            name: "TrainerTests", dependencies: ["SwiftDDP", "OptimizationExamples", "DDPTestSupport"], swiftSettings: v5),
         .testTarget(name: "CLITests", dependencies: ["SwiftDDP", "DDPTestSupport"], swiftSettings: v5),
     ]
 )

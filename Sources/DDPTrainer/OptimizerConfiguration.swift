@@ -107,7 +107,7 @@ struct ResolvedScheduler {
 
 extension OptimizerConfiguration {
     /// Checks the configuration and ties every scheduler to its optimizer.
-    func resolved() throws -> (optimizers: [any Optimizer], frequencies: [Int]?, schedulers: [ResolvedScheduler]) {
+    func resolved(automatic: Bool) throws -> (optimizers: [any Optimizer], frequencies: [Int]?, schedulers: [ResolvedScheduler]) {
         try TrainerError.require(!entries.isEmpty, "configureOptimizers() returned no optimizer: return at least one")
         let optimizers = entries.map(\.optimizer)
         for (i, optimizer) in optimizers.enumerated() {
@@ -132,7 +132,7 @@ extension OptimizerConfiguration {
             guard let index = optimizers.firstIndex(where: { candidate in driven.contains { $0 === candidate } }) else {
                 throw TrainerError("a \(type(of: scheduler)) in configureOptimizers() drives an optimizer that is not returned with it: return its optimizer too")
             }
-            if scheduler is MetricDrivenScheduler {
+            if automatic && scheduler is MetricDrivenScheduler {
                 try TrainerError.require(configuration.monitor != nil,
                     "\(type(of: scheduler)) steps on a metric: give it one with SchedulerConfiguration(scheduler, monitor: \"val_loss\")")
             }

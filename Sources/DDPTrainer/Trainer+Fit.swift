@@ -42,7 +42,7 @@ extension Trainer {
     /// takes rank 0's values, and prepares gradient sync.
     func setUp(_ module: some TrainingModule) throws {
         automatic = module.automaticOptimization
-        let (rawOptimizers, frequencies, schedulers) = try module.configureOptimizers().resolved()
+        let (rawOptimizers, frequencies, schedulers) = try module.configureOptimizers().resolved(automatic: automatic)
         optimizers = rawOptimizers.enumerated().map { ManagedOptimizer($0.element, index: $0.offset, trainer: self) }
         // Manual optimization ignores frequencies and scheduler rules, as Lightning does.
         optimizerFrequencies = automatic ? frequencies : nil

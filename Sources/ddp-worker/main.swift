@@ -3,8 +3,11 @@
 //   ddp-worker train [options]         train a small MLP data-parallel, JSON lines on rank 0
 //   ddp-worker bench-sync [options]    time GradientSync against one raw MPI_Allreduce
 //   ddp-worker mpi-error               a collective MPI rejects, reported as a message
+//   ddp-worker examples [--only a,b]   the optimization-guide examples, one JSON result per line on rank 0
 //
 // Not a user tool: the options exist to inject the failures the tests check.
+import Foundation
+import OptimizationExamples
 import SwiftDDP
 #if canImport(Glibc)
 import Glibc
@@ -45,6 +48,11 @@ struct Options {
         guard let text = values[name] else { return defaultValue }
         guard let value = Int(text) else { throw UsageError(description: "--\(name) needs an integer, got '\(text)'") }
         return value
+    }
+
+    mutating func string(_ name: String) -> String? {
+        used.insert(name)
+        return values[name]
     }
 
     mutating func float(_ name: String, _ defaultValue: Float) throws -> Float {
@@ -106,6 +114,29 @@ case "mpi-error":
     let communicator = makeCommunicator()
     var byte: UInt8 = 0
     withUnsafeMutableBytes(of: &byte) { communicator.broadcast($0, root: communicator.worldSize + 5) }
+    MPICommunicator.finalize()
+case "examples":
+    let globalBatchSize: Int
+    let selected: [Example]
+    do {
+        globalBatchSize = try options.int("global-batch", 16)
+        let names = options.string("only")?.split(separator: ",").map(String.init)
+        selected = try names?.map { name in
+            guard let example = OptimizationExamples.named(name) else { throw UsageError(description: "no example named '\(name)'") }
+            return example
+        } ?? OptimizationExamples.all
+        try options.checkAllUsed()
+    } catch { usageFailure("\(error)") }
+    let communicator = makeCommunicator()
+    RankFailure.installSignalHandlers(rank: communicator.rank)
+    RankFailure.run(communicator: communicator) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        for example in selected {
+            let result = try example.run(communicator, globalBatchSize)
+            if communicator.isRoot { print(String(decoding: try encoder.encode(result), as: UTF8.self)) }
+        }
+    }
     MPICommunicator.finalize()
 default:
     usageFailure("unknown scenario '\(arguments[1])'")
