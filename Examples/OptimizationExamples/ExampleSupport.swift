@@ -8,6 +8,9 @@ public struct ExampleResult: Codable, Equatable {
     public var name: String
     /// `train_loss` of every optimizer step (averaged over ranks and accumulated batches).
     public var losses: [Double]
+    /// The loss each optimizer step returned (`Trainer.lastStepLoss`; automatic optimization
+    /// and closures): averaged over ranks and accumulated batches.
+    public var stepLosses: [Double]
     /// The final parameters, flattened in registration order.
     public var parameters: [Float]
     /// Other series an example reports (learning rates, gradient norms, ...).
@@ -76,7 +79,7 @@ public func exampleMLP(_ sizes: [Int], seed: UInt64) -> Sequential {
 }
 
 /// Fits `module` with the given trainer options and collects an ``ExampleResult``.
-func fitExample(
+public func fitExample(
     _ name: String, _ module: some TrainingModule, data: TensorDataset = ExampleData.classification(),
     communicator: any Communicator, globalBatchSize: Int, maxEpochs: Int = 3, maxSteps: Int? = nil,
     accumulateGradBatches: Int = 1, gradientClipVal: Double? = nil,
@@ -85,10 +88,11 @@ func fitExample(
 ) throws -> ExampleResult {
     precondition(globalBatchSize % communicator.worldSize == 0,
                  "a global batch of \(globalBatchSize) does not split over \(communicator.worldSize) ranks")
+    let stepLosses = StepLossTrace()
     let trainer = try Trainer(
         maxEpochs: maxEpochs, maxSteps: maxSteps, accumulateGradBatches: accumulateGradBatches,
         gradientClipVal: gradientClipVal, gradientClipAlgorithm: gradientClipAlgorithm, logEveryNSteps: 1,
-        communicator: communicator, callbacks: callbacks,
+        communicator: communicator, callbacks: callbacks + [stepLosses],
         // With several ranks, prove after every step that all replicas are identical.
         checkConsistency: communicator.worldSize > 1 ? 1 : nil)
     let loader = try DataLoader(data, batchSize: globalBatchSize / communicator.worldSize, seed: 5)
@@ -96,8 +100,19 @@ func fitExample(
     try trainer.fit(module, train: loader, validation: validationLoader)
     let losses = trainer.loggedEvents.flatMap { event in event.values.filter { $0.name == "train_loss" }.map(\.value) }
     return ExampleResult(
-        name: name, losses: losses, parameters: module.parameters().flatMap { Array($0.scalars) },
+        name: name, losses: losses, stepLosses: stepLosses.values, parameters: module.parameters().flatMap { Array($0.scalars) },
         traces: traces?() ?? [:], globalStep: trainer.globalStep, stepCounts: trainer.optimizers.map(\.stepCount))
+}
+
+/// Records the loss of every batch after which an optimizer stepped.
+final class StepLossTrace: Callback {
+    private(set) var values: [Double] = []
+    private var lastGlobalStep = 0
+
+    func onTrainBatchEnd(_ trainer: Trainer, _ module: any TrainingModule, batch: Batch, batchIndex: Int) throws {
+        if trainer.globalStep > lastGlobalStep, let loss = trainer.lastStepLoss { values.append(Double(loss)) }
+        lastGlobalStep = trainer.globalStep
+    }
 }
 
 /// Records a value after every training batch, on every rank.
