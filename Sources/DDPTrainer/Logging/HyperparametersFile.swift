@@ -9,14 +9,16 @@ public enum HyperparametersFile {
     public static let fileName = "hparams.yaml"
 
     /// Writes `configuration` as YAML to `directory/hparams.yaml`, creating the folder when
-    /// missing. The file is replaced atomically, so a reader never sees half of it.
+    /// missing, and returns the file's path. The file is replaced atomically, so a reader never
+    /// sees half of it. Numbers are written so that YAML 1.1 readers (PyYAML) and YAML 1.2
+    /// readers (Yams) both read them as numbers.
     @discardableResult
     public static func write(_ configuration: some Encodable, to directory: String) throws -> String {
         try LogFolder.create(directory)
         let path = LogFolder.path(fileName, in: directory)
         let yaml: String
         do {
-            yaml = try YAMLEncoder().encode(configuration)
+            yaml = try PortableYAMLFloats.rewrite(YAMLEncoder().encode(configuration))
         } catch {
             throw LoggingError(path: path, reason: "the configuration cannot be written as YAML (\(error))")
         }

@@ -10,8 +10,8 @@ import Darwin
 ///
 /// On a terminal, one line per epoch is redrawn in place (with a carriage return, at most ten
 /// times a second so that drawing never slows training) and kept when the epoch ends. In a log
-/// file, where redrawn lines would pile up, a plain line appears each time another tenth of the
-/// epoch is done (at most one per `minimumPlainInterval` seconds) or when
+/// file, where redrawn lines would pile up, a plain line appears each time another
+/// `plainLinesPerEpoch`-th of the epoch is done (at most one per `minimumPlainInterval` seconds) or when
 /// `maximumPlainInterval` seconds passed without one, and one summary line closes the epoch.
 public final class ProgressReporter {
     /// Seconds between redraws of the terminal line.
@@ -20,8 +20,8 @@ public final class ProgressReporter {
     public static let minimumPlainInterval = 2.0
     /// In a log file, the most time without a progress line during a long epoch.
     public static let maximumPlainInterval = 30.0
-    /// In a log file, the fraction of an epoch between two progress lines.
-    public static let plainLineFraction = 0.1
+    /// In a log file, the number of parts of an epoch that each end with a progress line.
+    public static let plainLinesPerEpoch = 10
 
     private let write: (String) -> Void
     private let isTerminal: Bool
@@ -34,9 +34,9 @@ public final class ProgressReporter {
     private var epochStart = 0.0
     private var batch = 0
     private var metrics: [MetricValue] = []
-    /// When the last line was written, and the tenth of the epoch it stood in.
+    /// When the last line was written, and the part of the epoch it stood in.
     private var lastWrite = -Double.infinity
-    private var lastTenth = 0
+    private var lastPart = 0
     /// Characters of the line now on the terminal, to blank what a shorter line leaves over.
     private var drawnLength = 0
 
@@ -81,7 +81,7 @@ public final class ProgressReporter {
         batch = 0
         metrics = []
         lastWrite = epochStart
-        lastTenth = 0
+        lastPart = 0
         drawnLength = 0
         if isTerminal { draw(snapshot(at: epochStart)) }
     }
@@ -98,14 +98,14 @@ public final class ProgressReporter {
                 lastWrite = now
             }
         } else {
-            let tenth = batches > 0 ? Int(Double(batch) / Double(batches) / Self.plainLineFraction) : 0
+            let part = batches > 0 ? batch * Self.plainLinesPerEpoch / batches : 0
             let sinceLast = now - lastWrite
-            let onSchedule = tenth > lastTenth && sinceLast >= Self.minimumPlainInterval
+            let onSchedule = part > lastPart && sinceLast >= Self.minimumPlainInterval
             let epochDone = batches > 0 && batch >= batches
             if !epochDone && (onSchedule || sinceLast >= Self.maximumPlainInterval) {
                 write(snapshot(at: now).plainLine() + "\n")
                 lastWrite = now
-                lastTenth = tenth
+                lastPart = part
             }
         }
     }

@@ -47,7 +47,7 @@ public struct ProgressSnapshot: Equatable {
     public func plainLine() -> String {
         var parts: [String] = []
         if batches > 0 {
-            let percent = Int((100 * Double(batch) / Double(batches)).rounded(.down))
+            let percent = batch * 100 / batches
             parts.append("\(batch)/\(batches) batches (\(percent)%)")
             parts.append("\(Self.clock(elapsed)) elapsed")
             parts.append("\(remaining.map(Self.clock) ?? "--:--") left")
@@ -87,7 +87,7 @@ public struct ProgressSnapshot: Equatable {
         let perSecond = Double(batch) / elapsed
         return perSecond >= 1
             ? String(format: "%.2fit/s", perSecond)
-            : String(format: "%.2fs/it", 1 / perSecond)
+            : String(format: "%.2fs/it", elapsed / Double(batch))
     }
 
     /// `[=========>          ]`: the finished part as `=`, its head as `>`.

@@ -13,6 +13,9 @@ import Darwin
 /// number that names no existing file. Values are stored as 32-bit floats, as TensorBoard's
 /// scalar summaries are. Each record is written as soon as it is logged, so a crash loses at
 /// most the event being written (readers skip a torn last record by its checksum).
+///
+/// Steps should not decrease from one record to the next: TensorBoard takes a smaller step
+/// for a restart from a checkpoint and drops the values logged after it.
 public final class TensorBoardLogger: MetricsLogger {
     /// The path of the event file.
     public let path: String
