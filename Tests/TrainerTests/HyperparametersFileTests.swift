@@ -8,6 +8,8 @@ import Testing
         var name: String
         var learningRate: Double
         var betas: [Double]
+        var weightDecay: Double
+        var epsilon: Float
     }
 
     private struct Configuration: Codable, Equatable {
@@ -19,12 +21,14 @@ import Testing
         var layers: [Int]
         var optimizer: Optimizer
         var checkpoint: String?
+        var note: String
+        var limits: [Double]
     }
 
     private let configuration = Configuration(
         maxEpochs: 20, batchSize: 64, seed: 42, deterministic: true, logDirectory: "runs/a: b #1",
-        layers: [64, 32, 10], optimizer: Optimizer(name: "adam", learningRate: 0.001, betas: [0.9, 0.999]),
-        checkpoint: nil)
+        layers: [64, 32, 10], optimizer: Optimizer(name: "adam", learningRate: 0.001, betas: [0.9, 0.999], weightDecay: 1e-5, epsilon: 1e-8),
+        checkpoint: nil, note: "1e-3", limits: [1e300, -2.5e-7, 3])
 
     @Test func theConfigurationReadsBackAsYAML() throws {
         let folder = try makeTemporaryFolder() + "/version_3"
@@ -37,6 +41,10 @@ import Testing
         let decoded = try JSONDecoder().decode(Configuration.self, from: Data(read.utf8))
         #expect(decoded == configuration)
         #expect(read.contains("\"learningRate\": 0.001"))
+        #expect(read.contains("\"note\": \"1e-3\""), "a string that looks like a number stays a string")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains("weightDecay: 1.0e-05\n"))
+        #expect(text.contains("- 1.0e+300\n"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["hparams.yaml"])
     }
 

@@ -27,7 +27,11 @@ struct AxisScale: Equatable {
             labels = ticks.map { String(format: "%.3g", $0) }
             return
         }
-        let first = (low / step).rounded(.down), last = (high / step).rounded(.up)
+        // The tolerance keeps a bound that is a multiple of the step up to rounding, such as
+        // 0.11 / 0.005, from gaining a tick.
+        let lowMultiple = low / step, highMultiple = high / step
+        let first = (lowMultiple + 1e-9 * max(1, abs(lowMultiple))).rounded(.down)
+        let last = (highMultiple - 1e-9 * max(1, abs(highMultiple))).rounded(.up)
         ticks = stride(from: first, through: last, by: 1).map { $0 * step }
         lower = ticks.first!
         upper = ticks.last!
