@@ -122,4 +122,16 @@ import Testing
         #expect(lines.first == "Epoch 1: 6 batches, 00:30 elapsed, 5.00s/it")
         #expect(lines.last == "Epoch 1: 36 batches, 03:00 elapsed, 5.00s/it")
     }
+
+    @Test func aPipeIsNotATerminal() throws {
+        let pipe = Pipe()
+        let reporter = ProgressReporter(output: pipe.fileHandleForWriting, totalEpochs: 1)
+        reporter.startEpoch(0, batches: 3)
+        reporter.update(batch: 1, metrics: [("loss", 2)])
+        reporter.endEpoch(metrics: [])
+        try pipe.fileHandleForWriting.close()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(text.hasPrefix("Epoch 1/1 done: 1 batch in 00:00, "))
+        #expect(text.hasSuffix("it/s, loss=2\n"))
+    }
 }

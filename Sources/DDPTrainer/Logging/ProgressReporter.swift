@@ -56,15 +56,17 @@ public final class ProgressReporter {
         self.totalEpochs = totalEpochs
         self.width = width
         self.clock = clock
+        epochStart = clock()
     }
 
     /// Writes to `output`, standard error by default; whether it is a terminal, and its width,
-    /// are asked of the operating system unless given.
+    /// are asked of the operating system unless given. A failed write (a closed pipe) is
+    /// ignored, since progress is not worth stopping training for.
     public convenience init(output: FileHandle = .standardError, isTerminal: Bool? = nil, totalEpochs: Int?) {
         let descriptor = output.fileDescriptor
         let terminal = isTerminal ?? (isatty(descriptor) != 0)
         self.init(
-            write: { output.write(Data($0.utf8)) }, isTerminal: terminal, totalEpochs: totalEpochs,
+            write: { try? output.write(contentsOf: Data($0.utf8)) }, isTerminal: terminal, totalEpochs: totalEpochs,
             width: terminal ? Self.terminalWidth(descriptor) : nil)
     }
 

@@ -52,7 +52,7 @@ public struct ProgressSnapshot: Equatable {
             parts.append("\(Self.clock(elapsed)) elapsed")
             parts.append("\(remaining.map(Self.clock) ?? "--:--") left")
         } else {
-            parts.append("\(batch) batches")
+            parts.append(batchCount)
             parts.append("\(Self.clock(elapsed)) elapsed")
         }
         if let rate { parts.append(rate) }
@@ -63,7 +63,7 @@ public struct ProgressSnapshot: Equatable {
     /// The line that closes an epoch in a log file:
     /// `Epoch 2/10 done: 100 batches in 00:27, 3.70it/s, train_loss=0.1234, val_loss=0.2`.
     public func summaryLine() -> String {
-        var parts = ["\(batch) batches in \(Self.clock(elapsed))"]
+        var parts = ["\(batchCount) in \(Self.clock(elapsed))"]
         if let rate { parts.append(rate) }
         parts += metrics.map(Self.formatted)
         return "\(epochLabel) done: " + parts.joined(separator: ", ")
@@ -74,6 +74,8 @@ public struct ProgressSnapshot: Equatable {
     private var epochLabel: String {
         totalEpochs.map { "Epoch \(epoch + 1)/\($0)" } ?? "Epoch \(epoch + 1)"
     }
+
+    private var batchCount: String { batch == 1 ? "1 batch" : "\(batch) batches" }
 
     /// Seconds left in the epoch at the rate so far; nil before the first batch.
     private var remaining: Double? {
