@@ -1,6 +1,6 @@
 import Foundation
 
-/// The SVG 1.1 text of a grid of line charts: plain shapes and text, with no scripts, styles
+/// The SVG 1.1 text of a grid of line charts: plain shapes and text, with no scripts, style
 /// sheets or external resources, so that any browser or image viewer shows it.
 struct CurvesDrawing {
     struct Panel {

@@ -11,8 +11,9 @@ import Darwin
 /// On a terminal, one line per epoch is redrawn in place (with a carriage return, at most ten
 /// times a second so that drawing never slows training) and kept when the epoch ends. In a log
 /// file, where redrawn lines would pile up, a plain line appears each time another
-/// `plainLinesPerEpoch`-th of the epoch is done (at most one per `minimumPlainInterval` seconds) or when
-/// `maximumPlainInterval` seconds passed without one, and one summary line closes the epoch.
+/// `1 / plainLinesPerEpoch` of the epoch is done (at most one per `minimumPlainInterval`
+/// seconds) or when `maximumPlainInterval` seconds passed without one, and one summary line
+/// closes the epoch.
 public final class ProgressReporter {
     /// Seconds between redraws of the terminal line.
     public static let redrawInterval = 0.1
