@@ -45,7 +45,10 @@ let package = Package(
         .target(name: "DDPDistributed", dependencies: ["DDPTensor", "CMPI"], swiftSettings: v5),
         .target(
             name: "DDPTrainer",
-            dependencies: ["DDPTensor", "DDPNN", "DDPData", "DDPOptim", "DDPDistributed"],
+            dependencies: [
+                "DDPTensor", "DDPNN", "DDPData", "DDPOptim", "DDPDistributed",
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: v5),
         .target(
             name: "SwiftDDP",

@@ -1,0 +1,45 @@
+/// The finite values logged under one metric name, against the global step.
+struct CurveSeries {
+    let name: String
+    private(set) var steps: [Double] = []
+    private(set) var values: [Double] = []
+    /// Values left out because they were NaN or infinite, which a line cannot show.
+    private(set) var nonFiniteCount = 0
+
+    init(name: String) {
+        self.name = name
+    }
+
+    mutating func append(step: Int, value: Double) {
+        guard value.isFinite else {
+            nonFiniteCount += 1
+            return
+        }
+        steps.append(Double(step))
+        values.append(value)
+    }
+
+    /// At most `limit` points that draw the same picture: beyond the limit, the points are cut
+    /// into `limit / 2` runs and each run keeps its lowest and highest point, in step order, so
+    /// that spikes survive.
+    func downsampled(limit: Int) -> [(step: Double, value: Double)] {
+        let count = steps.count
+        guard count > limit, limit >= 2 else { return (0..<count).map { (steps[$0], values[$0]) } }
+        let runs = limit / 2
+        var points: [(step: Double, value: Double)] = []
+        points.reserveCapacity(limit)
+        for run in 0..<runs {
+            let start = run * count / runs, end = (run + 1) * count / runs
+            guard start < end else { continue }
+            var lowest = start, highest = start
+            for index in start..<end {
+                if values[index] < values[lowest] { lowest = index }
+                if values[index] > values[highest] { highest = index }
+            }
+            for index in Set([lowest, highest]).sorted() {
+                points.append((steps[index], values[index]))
+            }
+        }
+        return points
+    }
+}
