@@ -5,7 +5,7 @@ import SwiftDDP
 
 /// One optimizer: the plain automatic loop.
 public final class ClassifierModel: Module, TrainingModule {
-    let net: Sequential
+    public let net: Sequential
     let makeOptimizer: (ClassifierModel) throws -> OptimizerConfiguration
     public override var namedChildren: [(String, Module)] { [("net", net)] }
 
@@ -86,7 +86,7 @@ public final class TwoOptimizerModel: Module, TrainingModule {
             return [adam, sgd]
         case .plateau:
             return OptimizerConfiguration(optimizers: [adam, sgd], schedulers: [
-                SchedulerConfiguration(try ReduceLROnPlateau(adam, factor: 0.5, patience: 0), monitor: "metric_to_track"),
+                SchedulerConfiguration(try ReduceLROnPlateau(adam, factor: 0.5, patience: 0, threshold: 0.5), monitor: "metric_to_track"),
             ])
         case .stepAndOneCycle:
             return OptimizerConfiguration(optimizers: [adam, sgd], schedulers: [

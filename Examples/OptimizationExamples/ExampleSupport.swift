@@ -92,7 +92,7 @@ public func fitExample(
     let trainer = try Trainer(
         maxEpochs: maxEpochs, maxSteps: maxSteps, accumulateGradBatches: accumulateGradBatches,
         gradientClipVal: gradientClipVal, gradientClipAlgorithm: gradientClipAlgorithm, logEveryNSteps: 1,
-        communicator: communicator, callbacks: callbacks + [stepLosses],
+        communicator: communicator, callbacks: callbacks + [stepLosses], enableProgressBar: false,
         // With several ranks, prove after every step that all replicas are identical.
         checkConsistency: communicator.worldSize > 1 ? 1 : nil)
     let loader = try DataLoader(data, batchSize: globalBatchSize / communicator.worldSize, seed: 5)

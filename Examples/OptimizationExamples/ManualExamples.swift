@@ -142,7 +142,7 @@ public final class ManualSchedulerModel: Module, TrainingModule {
         switch schedule {
         case .plateau:
             // Manual optimization ignores the configuration's rules (no monitor needed).
-            return OptimizerConfiguration(optimizer, scheduler: try ReduceLROnPlateau(optimizer, factor: 0.5, patience: 0))
+            return OptimizerConfiguration(optimizer, scheduler: try ReduceLROnPlateau(optimizer, factor: 0.5, patience: 0, threshold: 0.5))
         default:
             return OptimizerConfiguration(optimizer, scheduler: try StepLR(optimizer, stepSize: 2, gamma: 0.5))
         }

@@ -23,25 +23,25 @@ public final class LearningRateMonitor: Callback {
         _ trainer: Trainer, _ module: any TrainingModule, batch: Batch, batchIndex: Int
     ) throws {
         guard loggingInterval == .step, trainer.globalStep % trainer.logEveryNSteps == 0 else { return }
-        trainer.recordDirectly(values(trainer), step: trainer.globalStep)
+        try trainer.recordDirectly(values(trainer), step: trainer.globalStep)
     }
 
     public func onTrainEpochStart(_ trainer: Trainer, _ module: any TrainingModule) throws {
         guard loggingInterval == .epoch else { return }
-        trainer.recordDirectly(values(trainer), step: trainer.globalStep)
+        try trainer.recordDirectly(values(trainer), step: trainer.globalStep)
     }
 
     /// The names and values to log now.
-    public func values(_ trainer: Trainer) -> [LoggedValue] {
-        var result: [LoggedValue] = []
+    public func values(_ trainer: Trainer) -> [MetricValue] {
+        var result: [MetricValue] = []
         for (name, optimizer) in zip(names(trainer), trainer.optimizers) {
             let groups = optimizer.optimizer.paramGroups
             for (index, group) in groups.enumerated() {
                 let suffix = groups.count > 1 ? "/pg\(index + 1)" : ""
-                result.append(LoggedValue(name: name + suffix, value: group.lr))
+                result.append(MetricValue(name: name + suffix, value: group.lr))
                 if logMomentum, let momentum = Self.momentum(of: group) {
                     let base = name.hasPrefix("lr-") ? "momentum-" + name.dropFirst(3) : "momentum-" + name
-                    result.append(LoggedValue(name: base + suffix, value: momentum))
+                    result.append(MetricValue(name: base + suffix, value: momentum))
                 }
             }
         }

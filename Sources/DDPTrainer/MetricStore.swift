@@ -1,25 +1,6 @@
 import DDPDistributed
 import Foundation
 
-/// A logged scalar and where it came from.
-public struct LoggedValue: Equatable, Sendable {
-    public var name: String
-    public var value: Double
-
-    public init(name: String, value: Double) {
-        self.name = name
-        self.value = value
-    }
-}
-
-/// The values written at one logging event (one row of `metrics.csv`).
-public struct LoggingEvent: Equatable, Sendable {
-    /// The index of the last completed optimizer step (0 before the first).
-    public var step: Int
-    public var epoch: Int
-    public var values: [LoggedValue]
-}
-
 /// Collects what a module logs and turns it into step values, epoch means and the
 /// trainer's `callbackMetrics`, averaging over ranks where asked.
 ///
@@ -56,7 +37,7 @@ final class MetricStore {
     /// callbacks and checkpoints decide on.
     private(set) var callbackMetrics: [String: Double] = [:]
     /// The metrics marked for the progress bar, in the order first logged.
-    private(set) var progressBarMetrics: [LoggedValue] = []
+    private(set) var progressBarMetrics: [MetricValue] = []
 
     func log(_ name: String, _ value: Double, onStep: Bool?, onEpoch: Bool?, progressBar: Bool, syncDist: Bool) {
         let inTraining = stage != .validation
@@ -81,7 +62,7 @@ final class MetricStore {
 
     /// The step values logged since the last call, `syncDist` ones averaged over ranks (one
     /// all-reduce for all of them).
-    func finishStep(communicator: any Communicator) -> [LoggedValue] {
+    func finishStep(communicator: any Communicator) -> [MetricValue] {
         guard !stepEntries.isEmpty else { return [] }
         let synced = stepEntries.indices.filter { stepEntries[$0].syncDist }
         if !synced.isEmpty && communicator.worldSize > 1 {
@@ -89,13 +70,13 @@ final class MetricStore {
             for (slot, index) in synced.enumerated() { stepEntries[index].value = means[slot] }
         }
         // A name logged twice in one step (e.g. by each LBFGS evaluation) keeps its last value.
-        var result: [LoggedValue] = []
+        var result: [MetricValue] = []
         for entry in stepEntries {
             update(entry.name, entry.value, progressBar: entry.progressBar)
             if let existing = result.firstIndex(where: { $0.name == entry.name }) {
                 result[existing].value = entry.value
             } else {
-                result.append(LoggedValue(name: entry.name, value: entry.value))
+                result.append(MetricValue(name: entry.name, value: entry.value))
             }
         }
         stepEntries.removeAll(keepingCapacity: true)
@@ -107,7 +88,7 @@ final class MetricStore {
     ///
     /// The synced means are exchanged with one all-gather of names and sums, so a rank that
     /// had no batch (a validation set smaller than the world) still agrees with the others.
-    func finishEpoch(_ stage: Stage, communicator: any Communicator) throws -> [LoggedValue] {
+    func finishEpoch(_ stage: Stage, communicator: any Communicator) throws -> [MetricValue] {
         let epochNames = self.epochNames[stage] ?? []
         let epochEntries = self.epochEntries[stage] ?? [:]
         var totals: [String: (sum: Double, weight: Double)] = [:]
@@ -134,12 +115,12 @@ final class MetricStore {
             }
             for (name, total) in syncedTotals { totals[name] = total }
         }
-        var result: [LoggedValue] = []
+        var result: [MetricValue] = []
         for name in names {
             guard let total = totals[name], total.weight > 0 else { continue }
             let value = total.sum / total.weight
             update(name, value, progressBar: epochEntries[name]?.progressBar ?? false)
-            result.append(LoggedValue(name: name, value: value))
+            result.append(MetricValue(name: name, value: value))
         }
         self.epochNames[stage] = nil
         self.epochEntries[stage] = nil
@@ -155,7 +136,7 @@ final class MetricStore {
             if let index = progressBarMetrics.firstIndex(where: { $0.name == name }) {
                 progressBarMetrics[index].value = value
             } else {
-                progressBarMetrics.append(LoggedValue(name: name, value: value))
+                progressBarMetrics.append(MetricValue(name: name, value: value))
             }
         }
     }

@@ -16,10 +16,14 @@ extension Trainer {
     ///   (`ModelMismatchError`, on every rank), or whatever the module throws.
     public func fit<Module: TrainingModule>(_ module: Module, train: DataLoader, validation: DataLoader? = nil) throws {
         try ModuleAttachment.attach(module, to: self)
+        var finished = false
         defer {
             ModuleAttachment.detach(module)
             self.module = nil
             metrics.stage = .idle
+            progress = nil
+            // On an error, still flush what was logged (the first error is the one reported).
+            if !finished && isGlobalZero { for logger in loggers { try? logger.finish() } }
         }
         self.module = module
         try setUp(module)
@@ -27,6 +31,9 @@ extension Trainer {
         let validationLoader = try validation?.sharded(rank: rank, worldSize: worldSize, remainder: .uneven)
         numTrainingBatches = limitTrainBatches.batches(of: trainLoader.batchesPerEpoch)
         numValidationBatches = validationLoader.map { limitValBatches.batches(of: $0.batchesPerEpoch) } ?? 0
+        if enableProgressBar && isGlobalZero {
+            progress = ProgressReporter(totalEpochs: maxEpochs == Int.max ? nil : maxEpochs)
+        }
 
         try module.onFitStart()
         for callback in callbacks { try callback.onFitStart(self, module) }
@@ -36,6 +43,8 @@ extension Trainer {
         }
         try module.onFitEnd()
         for callback in callbacks { try callback.onFitEnd(self, module) }
+        finished = true
+        if isGlobalZero { for logger in loggers { try logger.finish() } }
     }
 
     /// Configures optimizers and schedulers, checks the model is the same on every rank and
@@ -110,10 +119,12 @@ extension Trainer {
 
         var batches = loader.batches(epoch: currentEpoch).makeIterator()
         var index = 0
+        progress?.startEpoch(currentEpoch, batches: numTrainingBatches)
         while index < numTrainingBatches, let batch = batches.next() {
             batchIndex = index
             isLastBatch = index == numTrainingBatches - 1
             try trainBatch(module, batch)
+            progress?.update(batch: index + 1, metrics: progressBarMetrics.map { ($0.name, $0.value) })
             if let validation, shouldValidate(afterBatch: index) {
                 try validate(module, loader: validation)
             }
@@ -122,7 +133,8 @@ extension Trainer {
         }
 
         let epochValues = try metrics.finishEpoch(.training, communicator: communicator)
-        record(epochValues)
+        try record(epochValues)
+        progress?.endEpoch(metrics: progressBarMetrics.map { ($0.name, $0.value) })
         try module.onTrainEpochEnd()
         for callback in callbacks { try callback.onTrainEpochEnd(self, module) }
         try stepSchedulers(.epoch)
@@ -152,7 +164,7 @@ extension Trainer {
         if stepped { globalStep += 1 }
 
         let stepValues = metrics.finishStep(communicator: communicator)
-        if stepped && globalStep % logEveryNSteps == 0 { record(stepValues) }
+        if stepped && globalStep % logEveryNSteps == 0 { try record(stepValues) }
         try stepSchedulers(.step)
         if stepped, let audit { try audit.check(step: globalStep) }
         try module.onTrainBatchEnd(batch, batchIndex: batchIndex)
@@ -182,23 +194,26 @@ extension Trainer {
             }
         }
         metrics.discardStep()
-        record(try metrics.finishEpoch(.validation, communicator: communicator))
+        try record(try metrics.finishEpoch(.validation, communicator: communicator))
         try module.onValidationEpochEnd()
         for callback in callbacks { try callback.onValidationEpochEnd(self, module) }
         module.train(wasTraining)
         metrics.stage = .training
     }
 
-    /// Keeps a logging event (and, on rank 0, hands it to the loggers).
-    func record(_ values: [LoggedValue]) {
-        guard !values.isEmpty else { return }
-        loggedEvents.append(LoggingEvent(step: max(globalStep - 1, 0), epoch: currentEpoch, values: values))
+    /// Keeps a logging event at the last completed step (and, on rank 0, hands it to the loggers).
+    func record(_ values: [MetricValue]) throws {
+        try recordDirectly(values, step: max(globalStep - 1, 0))
     }
 
     /// Logs values straight to the loggers at `step`, outside the module's metrics (learning rates).
-    public func recordDirectly(_ values: [LoggedValue], step: Int) {
+    public func recordDirectly(_ values: [MetricValue], step: Int) throws {
         guard !values.isEmpty else { return }
-        loggedEvents.append(LoggingEvent(step: step, epoch: currentEpoch, values: values))
+        let event = MetricsRecord(step: step, epoch: currentEpoch, values: values)
+        loggedEvents.append(event)
+        if isGlobalZero {
+            for logger in loggers { try logger.record(event) }
+        }
     }
 
     /// Steps the schedulers whose interval has come (automatic optimization only).

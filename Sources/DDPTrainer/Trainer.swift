@@ -42,6 +42,11 @@ public final class Trainer {
     public let seed: UInt64?
     public let communicator: any Communicator
     public let callbacks: [any Callback]
+    /// Where rank 0 writes logged metrics (`CSVLogger`, `TensorBoardLogger`, `CurvesPlot`);
+    /// other ranks write nothing. Finished at the end of `fit`.
+    public let loggers: [any MetricsLogger]
+    /// Show progress on rank 0's standard error (a bar on a terminal, plain lines otherwise).
+    public let enableProgressBar: Bool
     public let nonFiniteLoss: NonFiniteLossPolicy
     /// Compare a hash of the parameters across ranks every this many steps (`nil`: never).
     public let checkConsistency: Int?
@@ -83,9 +88,9 @@ public final class Trainer {
     /// The latest value of every logged metric (rank-averaged where synced).
     public var callbackMetrics: [String: Double] { metrics.callbackMetrics }
     /// The metrics to show in a progress bar.
-    public var progressBarMetrics: [LoggedValue] { metrics.progressBarMetrics }
+    public var progressBarMetrics: [MetricValue] { metrics.progressBarMetrics }
     /// Every logging event of this trainer, in order.
-    public internal(set) var loggedEvents: [LoggingEvent] = []
+    public internal(set) var loggedEvents: [MetricsRecord] = []
 
     /// This process's rank and the number of ranks.
     public var rank: Int { communicator.rank }
@@ -115,6 +120,7 @@ public final class Trainer {
     /// Per optimizer: the sum and count of the losses in the current accumulation window.
     var windowLosses: [(sum: Double, count: Int)] = []
     var audit: ParameterAudit?
+    var progress: ProgressReporter?
 
     /// - Throws: ``TrainerError`` for an option out of range.
     public init(
@@ -123,7 +129,7 @@ public final class Trainer {
         limitTrainBatches: BatchLimit = .all, limitValBatches: BatchLimit = .all,
         valCheckInterval: ValidationInterval = 1.0, checkValEveryNEpoch: Int = 1, logEveryNSteps: Int = 50,
         seed: UInt64? = nil, communicator: (any Communicator)? = nil, callbacks: [any Callback] = [],
-        nonFiniteLoss: NonFiniteLossPolicy = .step, checkConsistency: Int? = nil
+        loggers: [any MetricsLogger] = [], enableProgressBar: Bool = true, nonFiniteLoss: NonFiniteLossPolicy = .step, checkConsistency: Int? = nil
     ) throws {
         try TrainerError.require((maxEpochs ?? 0) >= 0, "maxEpochs must be >= 0, got \(maxEpochs ?? 0)")
         try TrainerError.require((maxSteps ?? 0) >= 0, "maxSteps must be >= 0, got \(maxSteps ?? 0)")
@@ -153,6 +159,8 @@ public final class Trainer {
         self.seed = seed
         self.communicator = communicator ?? makeCommunicator()
         self.callbacks = callbacks
+        self.loggers = loggers
+        self.enableProgressBar = enableProgressBar
         self.nonFiniteLoss = nonFiniteLoss
         self.checkConsistency = checkConsistency
     }

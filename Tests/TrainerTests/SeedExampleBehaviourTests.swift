@@ -1,0 +1,167 @@
+import DDPTestSupport
+import Foundation
+import OptimizationExamples
+import SwiftDDP
+import Testing
+
+/// What each example of the optimization guide promises, checked in one process.
+/// (96 samples in batches of 16: 6 batches per epoch.)
+struct SeedExampleBehaviourTests {
+    @Test func manualSchedulersStepWhereTheModuleSays() throws {
+        // StepLR(stepSize: 2, gamma: 0.5) from lr 0.1; traces hold the lr after each batch.
+        func expected(_ schedulerSteps: (Int) -> Int) -> [Double] {
+            (0..<24).map { batch in 0.1 * pow(0.5, Double(schedulerSteps(batch) / 2)) }
+        }
+        let everyBatch = try runAlone("manual-scheduler-every-batch").traces["lr0"]!
+        #expect(zip(everyBatch, expected { $0 + 1 }).allSatisfy { abs($0 - $1) < 1e-12 }, "\(everyBatch)")
+        let everyTwo = try runAlone("manual-scheduler-every-2-batches").traces["lr0"]!
+        #expect(zip(everyTwo, expected { ($0 + 1) / 2 }).allSatisfy { abs($0 - $1) < 1e-12 }, "\(everyTwo)")
+        let everyTwoEpochs = try runAlone("manual-scheduler-every-2-epochs").traces["lr0"]!
+        // Stepped at the last batch of epochs 1 and 3 (batches 11 and 23).
+        #expect(zip(everyTwoEpochs, expected { $0 >= 23 ? 2 : ($0 >= 11 ? 1 : 0) }).allSatisfy { abs($0 - $1) < 1e-12 })
+        #expect(everyTwoEpochs.last == 0.05)
+    }
+
+    @Test func manualPlateauHalvesTheRateOnlyAtEpochEnds() throws {
+        let lr = try runAlone("manual-plateau").traces["lr0"]!
+        // threshold 0.5: the loss must halve to count as better, so the rate is cut after epoch 2.
+        #expect(Set(lr).count > 1, "the plateau scheduler never reduced the rate")
+        for batch in 1..<lr.count where lr[batch] != lr[batch - 1] {
+            #expect(batch % 6 == 0, "the rate changed inside an epoch, at batch \(batch)")
+            #expect(abs(lr[batch] - lr[batch - 1] / 2) < 1e-12)
+        }
+    }
+
+    @Test func twoManualOptimizersCountOneGlobalStepPerBatch() throws {
+        let gan = try runAlone("simple-gan")
+        #expect(gan.stepCounts == [24, 24])   // 128 samples / 16 = 8 batches × 3 epochs
+        #expect(gan.globalStep == 24)         // not 48: maxSteps is not halved
+        let accumulation = try runAlone("manual-accumulation")
+        #expect(accumulation.globalStep == 9 && accumulation.stepCounts == [9])
+    }
+
+    @Test func maxStepsCountsBatchesThatStepped() throws {
+        let gan = SimpleGAN()
+        let trainer = try Trainer(maxSteps: 5, communicator: LocalCommunicator(), enableProgressBar: false)
+        try trainer.fit(gan, train: DataLoader(ExampleData.ring(), batchSize: 16))
+        #expect(trainer.globalStep == 5)
+        #expect(trainer.optimizers.map(\.stepCount) == [5, 5])
+    }
+
+    @Test func alternatingScheduleStepsTheSecondOptimizerEveryOtherBatch() throws {
+        let run = try runAlone("alternating")
+        #expect(run.stepCounts == [18, 9])
+        #expect(run.globalStep == 18)
+    }
+
+    @Test func warmUpRaisesTheRateLinearlyOverFiveSteps() throws {
+        let run = try runAlone("warm-up")
+        let expected = [0.02, 0.04, 0.06, 0.08, 0.1, 0.1, 0.1]
+        for key in ["lr0", "lr1"] {
+            let lr = Array(run.traces[key]!.prefix(7))
+            #expect(zip(lr, expected).allSatisfy { abs($0 - $1) < 1e-12 }, "\(key): \(lr)")
+        }
+    }
+
+    @Test func clippingIsPerOptimizerWithTwiceTheValueForTheSecond() throws {
+        let run = try runAlone("per-optimizer-clipping")
+        for (index, limit) in [(0, 0.05), (1, 0.1)] {
+            let before = run.traces["before\(index)"]!, after = run.traces["after\(index)"]!
+            #expect(before.count == 18 && after.count == 18)
+            #expect(after.allSatisfy { $0 <= limit * (1 + 1e-4) }, "optimizer \(index): \(after)")
+            #expect(zip(before, after).contains { $0 > limit && abs($1 - limit) < limit * 1e-4 }, "optimizer \(index) never clipped")
+        }
+    }
+
+    @Test func perGroupLearningRatesMoveEachPartByItsRate() throws {
+        // Adam's first step moves every parameter with a gradient by about lr.
+        let model = PerGroupModel()
+        let before = (model.featureExtractor.parameters() + model.classifier.parameters()).map { $0.scalars }
+        let trainer = try Trainer(maxSteps: 1, communicator: LocalCommunicator(), enableProgressBar: false)
+        try trainer.fit(model, train: DataLoader(ExampleData.classification(), batchSize: 16))
+        let after = (model.featureExtractor.parameters() + model.classifier.parameters()).map { $0.scalars }
+        let moves = zip(before, after).map { zip($0, $1).map { Double(abs($0 - $1)) }.max()! }
+        let featureCount = model.featureExtractor.parameters().count
+        #expect(moves[..<featureCount].allSatisfy { $0 > 0.9e-3 && $0 < 1.1e-3 }, "\(moves)")
+        #expect(moves[featureCount...].allSatisfy { $0 > 0.9e-2 && $0 < 1.1e-2 }, "\(moves)")
+    }
+
+    @Test func theCustomOptimizerTakesAPlainGradientStep() throws {
+        let model = CustomOptimizerModel()
+        let data = ExampleData.regression()
+        let loader = try DataLoader(data, batchSize: 16, seed: 5)
+        let first = Array(loader.batches(epoch: 0).prefix(1))[0]
+        // The gradient of the first batch, by hand on a copy.
+        let copy = CustomOptimizerModel()
+        mseLoss(copy.linear(first.inputs), first.targets!).backward()
+        let expected = zip(copy.parameters(), model.parameters()).flatMap { copied, parameter in
+            zip(parameter.scalars, copied.grad!.scalars).map { $0 - 0.01 * $1 }
+        }
+        let trainer = try Trainer(maxSteps: 1, communicator: LocalCommunicator(), enableProgressBar: false)
+        try trainer.fit(model, train: loader)
+        #expect(model.parameters().flatMap(\.scalars) == expected)
+    }
+
+    @Test func steppingTheRawOptimizerWithTheClosureUpdatesAsTheWrapperDoes() throws {
+        let raw = try runAlone("raw-step"), wrapped = try runAlone("automatic-sgd")
+        #expect(raw.parameters == wrapped.parameters)
+        #expect(raw.globalStep == 0)   // the trainer counts steps taken through the wrapper only
+        #expect(wrapped.globalStep == 18)
+        let manualRaw = try runAlone("raw-optimizer").traces["lr0"]!
+        #expect(manualRaw[5] == 0.05 && manualRaw[11] == 0.025 && manualRaw[4] == 0.1)
+    }
+
+    @Test func aSchedulerConfigStepsEveryOtherOptimizerStep() throws {
+        // StepLR(stepSize: 2, gamma: 0.5), interval .step, frequency 2: the scheduler steps
+        // after optimizer steps 2, 4, 6, ...; the rate halves every 2 scheduler steps.
+        let lr = try runAlone("scheduler-config").traces["lr0"]!
+        for (batch, value) in lr.enumerated() {
+            let schedulerSteps = (batch + 1) / 2
+            #expect(abs(value - 1e-2 * pow(0.5, Double(schedulerSteps / 2))) < 1e-12, "batch \(batch): \(value)")
+        }
+    }
+
+    @Test func stepLRAndOneCycleLRStepOncePerEpoch() throws {
+        let run = try runAlone("two-optimizers-step-onecycle")
+        let adam = run.traces["lr0"]!, sgd = run.traces["lr1"]!
+        // A reference OneCycleLR stepped once per epoch.
+        let reference = try SGD([Tensor.zeros([1], requiresGrad: true)], lr: 0.1, momentum: 0.9)
+        let oneCycle = try OneCycleLR(reference, maxLR: [0.2], totalSteps: 4)
+        var expectedSGD: [Double] = []
+        for epoch in 0..<4 {
+            expectedSGD += Array(repeating: reference.paramGroups[0].lr, count: 6)
+            if epoch < 3 { try oneCycle.step() }
+        }
+        #expect(zip(sgd, expectedSGD).allSatisfy { abs($0 - $1) < 1e-12 }, "\(sgd)")
+        #expect(zip(adam, (0..<24).map { 1e-2 * pow(0.5, Double($0 / 6)) }).allSatisfy { abs($0 - $1) < 1e-12 })
+    }
+
+    @Test func reduceLROnPlateauStepsOnTheMonitoredMetric() throws {
+        let run = try runAlone("two-optimizers-plateau")
+        let adam = run.traces["lr0"]!, sgd = run.traces["lr1"]!
+        #expect(Set(sgd) == [0.1])
+        #expect(Set(adam).count > 1, "the plateau scheduler never reduced the rate")
+        for batch in 1..<adam.count where adam[batch] != adam[batch - 1] {
+            #expect(batch % 6 == 0 && abs(adam[batch] - adam[batch - 1] / 2) < 1e-12)
+        }
+    }
+
+    @Test func accumulationWithClippingEqualsTheHandWrittenLoop() throws {
+        let automatic = try runAlone("adam-accumulate-clip")
+        let model = ClassifierModel()
+        let adam = try Adam(model.parameters(), lr: 1e-2)
+        let loader = try DataLoader(ExampleData.classification(), batchSize: 16, seed: 5)
+        for epoch in 0..<3 {
+            for (index, batch) in loader.batches(epoch: epoch).enumerated() {
+                let loss = crossEntropy(model.net(batch.inputs), targets: batch.labels)
+                (loss * 0.5).backward()
+                if (index + 1) % 2 == 0 {
+                    try clipGradNorm(model.parameters(), maxNorm: 0.5)
+                    try adam.step()
+                    adam.zeroGrad()
+                }
+            }
+        }
+        #expect(model.parameters().flatMap(\.scalars) == automatic.parameters)
+    }
+}
