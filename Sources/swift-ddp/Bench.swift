@@ -9,7 +9,7 @@ struct Bench: ParsableCommand {
         abstract: "Print speed and memory figures (run with OPENBLAS_NUM_THREADS=1 for the single-thread goals).")
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case core
+        case core, trainer
     }
 
     @Argument(help: "Which figures: \(Suite.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -24,6 +24,8 @@ struct Bench: ParsableCommand {
         case .core:
             let pytorch = comparePytorch ? try PyTorchReference.measure(steps: steps) : [:]
             print(CoreBenchmarks.report(steps: steps, pytorch: pytorch))
+        case .trainer:
+            print(try TrainerOverheadBenchmark.report(stepsPerRepeat: max(steps, 20)))
         }
     }
 }
