@@ -5,8 +5,8 @@ import SwiftDDP
 import Glibc
 #endif
 
-/// `swift-ddp fit`: trains an MLP classifier on the built-in digits with a data-parallel
-/// SGD-with-momentum loop (the Lightning-style trainer takes this loop over).
+/// `swift-ddp fit`: trains an MLP classifier on the built-in digits with the data-parallel
+/// trainer, logging to `--log-dir` on rank 0.
 struct Fit: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Train a model (the default command).")
 
@@ -29,72 +29,89 @@ struct Fit: ParsableCommand {
         return sizes.allSatisfy({ ($0 ?? 0) > 0 }) ? sizes.map { $0! } : nil
     }
 
+    @Option(help: "Folder for metrics.csv, TensorBoard events, curves.svg and hparams.yaml (rank 0 writes).")
+    var logDir = "logs"
+
     func run() throws {
         let comm = makeCommunicator(debug: debug)
         defer { MPICommunicator.finalize() }
+        RankFailure.installSignalHandlers(rank: comm.rank)
+        RankFailure.run(communicator: comm) {
+            try train(communicator: comm)
+        }
+    }
 
+    private func train(communicator comm: any Communicator) throws {
         let digits = try Digits.load()
         let (training, validation) = try randomSplit(digits, validationFraction: 0.1, seed: seed)
-        let loader = try DataLoader(training, batchSize: batchSize, seed: seed, rank: comm.rank, worldSize: comm.worldSize)
-        let validationLoader = try DataLoader(validation, batchSize: 256, shuffle: false,
-                                              rank: comm.rank, worldSize: comm.worldSize, remainder: .uneven)
-
         DefaultRandom.seed(seed)
-        let sizes = [64] + hiddenSizes! + [Digits.classCount]
+        let model = DigitsClassifier(hidden: hiddenSizes!, lr: Double(lr))
+        var loggers: [any MetricsLogger] = []
+        if comm.isRoot {
+            loggers = [try CSVLogger(directory: logDir), try TensorBoardLogger(directory: logDir), try CurvesPlot(directory: logDir)]
+            try HyperparametersFile.write(RunConfiguration(
+                maxEpochs: maxEpochs, batchSize: batchSize, lr: Double(lr), seed: seed, hidden: hiddenSizes!,
+                worldSize: comm.worldSize), to: logDir)
+        }
+        let trainer = try Trainer(maxEpochs: maxEpochs, logEveryNSteps: 10, seed: seed, communicator: comm, loggers: loggers)
+        let loader = try DataLoader(training, batchSize: batchSize, seed: seed)
+        if comm.isRoot {
+            print("swift-ddp: digits, \(comm.worldSize) rank(s), \(model.parameterCount) parameters, "
+                  + "\(loader.batchesPerEpoch / comm.worldSize) steps/epoch of \(batchSize * comm.worldSize) samples; logs in \(logDir)/")
+        }
+        let started = MonotonicClock.seconds()
+        try trainer.fit(model, train: loader, validation: DataLoader(validation, batchSize: 256, shuffle: false))
+        if comm.isRoot {
+            let accuracy = trainer.callbackMetrics["val_acc"] ?? .nan
+            print("done in \(formatted(MonotonicClock.seconds() - started)) s: val_acc \(formatted(accuracy)), "
+                  + "val_loss \(formatted(trainer.callbackMetrics["val_loss"] ?? .nan))")
+        }
+    }
+}
+
+/// What `hparams.yaml` records of a run.
+struct RunConfiguration: Encodable {
+    var maxEpochs: Int
+    var batchSize: Int
+    var lr: Double
+    var seed: UInt64
+    var hidden: [Int]
+    var worldSize: Int
+}
+
+/// An MLP classifier of the 8x8 digits, trained with SGD and momentum.
+final class DigitsClassifier: Module, TrainingModule {
+    let net: Sequential
+    let lr: Double
+    override var namedChildren: [(String, Module)] { [("net", net)] }
+
+    init(hidden: [Int], lr: Double) {
+        let sizes = [64] + hidden + [Digits.classCount]
         var layers: [any Layer] = []
         for i in 0..<(sizes.count - 1) {
             layers.append(Linear(sizes[i], sizes[i + 1]))
             if i < sizes.count - 2 { layers.append(ReLU()) }
         }
-        let model = Sequential(layers)
-        let parameters = model.parameters()
-        for parameter in parameters { comm.broadcast(parameter) }
-        let velocities = parameters.map { Tensor.zeros($0.shape) }
+        net = Sequential(layers)
+        self.lr = lr
+    }
 
-        if comm.isRoot {
-            print("swift-ddp: digits, \(comm.worldSize) rank(s), \(model.parameterCount) parameters, "
-                  + "\(loader.batchesPerEpoch) steps/epoch of \(loader.globalBatchSize) samples")
-        }
-        let started = MonotonicClock.seconds()
-        for epoch in 0..<maxEpochs {
-            model.train()
-            var lossSum = 0.0, steps = 0
-            for batch in loader.batches(epoch: epoch) {
-                for parameter in parameters { parameter.grad = nil }
-                let loss = crossEntropy(model(batch.inputs), targets: batch.labels)
-                loss.backward()
-                for (parameter, velocity) in zip(parameters, velocities) {
-                    guard let grad = parameter.grad else { continue }
-                    comm.allReduceMean(grad)
-                    let p = parameter.data, g = grad.data, v = velocity.data
-                    for i in 0..<parameter.count {
-                        v[i] = 0.9 * v[i] + g[i]
-                        p[i] -= lr * v[i]
-                    }
-                }
-                lossSum += Double(loss.item)
-                steps += 1
-            }
-            model.eval()
-            var correct = 0.0, seen = 0.0
-            noGrad {
-                for batch in validationLoader.batches(epoch: 0) {
-                    let logits = model(batch.inputs)
-                    for (i, label) in batch.labels.enumerated() {
-                        let row = logits.data + i * Digits.classCount
-                        let predicted = (0..<Digits.classCount).max { row[$0] < row[$1] }!
-                        if predicted == label { correct += 1 }
-                    }
-                    seen += Double(batch.count)
-                }
-            }
-            var totals = [lossSum / Double(steps) / Double(comm.worldSize), correct, seen]
-            totals.withUnsafeMutableBufferPointer { comm.allReduce($0, .sum) }
-            if comm.isRoot {
-                print("epoch \(epoch + 1)/\(maxEpochs)  train_loss \(formatted(totals[0]))  val_acc \(formatted(totals[1] / totals[2]))")
-            }
-        }
-        if comm.isRoot { print("done in \(formatted(MonotonicClock.seconds() - started)) s") }
+    func trainingStep(_ batch: Batch, batchIndex: Int) throws -> Tensor? {
+        let loss = crossEntropy(net(batch.inputs), targets: batch.labels)
+        log("train_loss", loss, progressBar: true, syncDist: true)
+        return loss
+    }
+
+    func validationStep(_ batch: Batch, batchIndex: Int) throws {
+        let logits = net(batch.inputs)
+        log("val_loss", crossEntropy(logits, targets: batch.labels), progressBar: true)
+        let predicted = logits.argmax(alongAxis: 1)
+        let correct = zip(predicted, batch.labels).filter { $0 == $1 }.count
+        log("val_acc", Double(correct) / Double(batch.count), progressBar: true)
+    }
+
+    func configureOptimizers() throws -> OptimizerConfiguration {
+        OptimizerConfiguration(try SGD(parameters(), lr: lr, momentum: 0.9))
     }
 }
 
