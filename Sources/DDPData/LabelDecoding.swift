@@ -16,13 +16,23 @@ enum LabelDecoding {
     static func classLabels(
         _ values: [Float], kind: LabelKind, badLabel: (_ index: Int, _ value: Float) -> DataError
     ) throws -> [Int]? {
-        if kind == .regression { return nil }
+        switch kind {
+        case .regression:
+            return nil
+        case .classes:
+            return try classLabels(values, badLabel: badLabel)
+        case .automatic:
+            return values.allSatisfy { classIndex($0) != nil } ? try classLabels(values, badLabel: badLabel) : nil
+        }
+    }
+
+    /// Class labels for `values`; a value that is not a whole number `>= 0` is an error.
+    static func classLabels(
+        _ values: [Float], badLabel: (_ index: Int, _ value: Float) -> DataError
+    ) throws -> [Int] {
         var labels = [Int](repeating: 0, count: values.count)
         for (index, value) in values.enumerated() {
-            guard let label = classIndex(value) else {
-                if kind == .classes { throw badLabel(index, value) }
-                return nil
-            }
+            guard let label = classIndex(value) else { throw badLabel(index, value) }
             labels[index] = label
         }
         return labels
