@@ -38,12 +38,6 @@ public enum CSVFile {
         let columnCount = fields.count
         var table = NumericTable(values: [], rowCount: 0, columnCount: columnCount, columnNames: nil,
                                  headerLine: nil, rowLines: [], source: source)
-        // A guess at the row count from the first row's length keeps appends from re-growing.
-        let firstRowBytes = max(1, (fields.last?.end ?? 1) - (fields.first?.start ?? 0) + 1)
-        let estimatedRows = bytes.count / firstRowBytes + 1
-        table.values.reserveCapacity(min(estimatedRows * columnCount, 1 << 28))
-        table.rowLines?.reserveCapacity(min(estimatedRows, 1 << 26))
-
         let isHeader = fields.contains { field in
             field.end > field.start
                 && DecimalNumber.parse(bytes.baseAddress! + field.start, count: field.end - field.start) == nil
@@ -71,6 +65,12 @@ public enum CSVFile {
         _ fields: [CSVScanner.Field], line: Int, to table: inout NumericTable, scanner: CSVScanner
     ) throws {
         let base = scanner.bytes.baseAddress!
+        if table.rowCount == 0, let first = fields.first, let last = fields.last {
+            // A row count guessed from the first data row's length saves re-growing the arrays.
+            let estimatedRows = scanner.bytes.count / max(1, last.end - first.start + 1) + 1
+            table.values.reserveCapacity(estimatedRows * fields.count)
+            table.rowLines?.reserveCapacity(estimatedRows)
+        }
         for (column, field) in fields.enumerated() {
             guard let value = DecimalNumber.parse(base + field.start, count: field.end - field.start), value.isFinite else {
                 throw notANumber(field, column: column, line: line, table: table, scanner: scanner)

@@ -25,6 +25,18 @@ enum DataFileBytes {
         }
     }
 
+    /// The first `count` stored bytes of the file at `path` (fewer for a shorter file), to
+    /// recognise its kind without reading all of it.
+    static func readPrefix(_ path: String, count: Int) throws -> Data {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return try readRaw(path).prefix(count) }
+        defer { try? handle.close() }
+        do {
+            return try handle.read(upToCount: count) ?? Data()
+        } catch {
+            throw DataError.malformed(path, "could not be read (\(error.localizedDescription))")
+        }
+    }
+
     /// `true` when `data` starts with the gzip magic bytes.
     static func isGzip(_ data: Data) -> Bool {
         data.count >= 2 && data[data.startIndex] == 0x1f && data[data.startIndex + 1] == 0x8b

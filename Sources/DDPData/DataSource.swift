@@ -71,9 +71,10 @@ public enum DataSource {
         }
         if isIDXName(name) { return .idx }
 
-        let data = try DataFileBytes.read(path)
-        if data.starts(with: [0x93] + Array("NUMPY".utf8)) { return .numpy }
-        if IDXFile.hasMagic(data) { return .idx }
+        var head = try DataFileBytes.readPrefix(path, count: 8)
+        if DataFileBytes.isGzip(head) { head = try DataFileBytes.read(path).prefix(8) }
+        if head.starts(with: [0x93] + Array("NUMPY".utf8)) { return .numpy }
+        if IDXFile.hasMagic(head) { return .idx }
         throw DataError.malformed(path, "is of a kind that cannot be told from its name or first bytes; supported: \(supportedKinds)")
     }
 
