@@ -3,10 +3,14 @@ import Foundation
 
 /// Reads comma-separated numeric tables (`.csv`, or gzip-compressed `.csv.gz`) as data sets.
 ///
-/// The first row is a header when any of its fields is not a number; every other row must
-/// hold one number per column. One column is the label (the last, unless told otherwise)
-/// and the others are the features, in file order. See ``CSVScanner`` for the quoting and
-/// line-ending rules and ``LabelKind`` for how labels become classes or regression targets.
+/// The first row is a header when any of its non-empty fields is not a number; every other
+/// row must hold one finite number per column. One column is the label (the last, unless
+/// told otherwise) and the others are the features, in file order; ``LabelKind`` says how
+/// labels become classes or regression targets.
+///
+/// Fields may be quoted as in RFC 4180 (`"1,5"`, `"say ""hi"""`, line breaks inside quotes);
+/// lines may end in `\n`, `\r\n` or `\r`; spaces around fields, blank lines and a UTF-8
+/// byte order mark are ignored. Gzip compression is recognised by the file's first bytes.
 public enum CSVFile {
     /// The data set in the file at `path`: features `[rows, columns - 1]` with class labels,
     /// or with regression targets `[rows, 1]`.
@@ -91,7 +95,7 @@ public enum CSVFile {
         if text.isEmpty {
             why = "an empty field in \(place) is not a number; fill in the missing value or drop the row"
         } else if DecimalNumber.parse(scanner.bytes.baseAddress! + field.start, count: field.end - field.start) != nil {
-            why = "'\(text)' in \(place) is not a finite number; fill in the missing value or drop the row"
+            why = "'\(text)' in \(place) is not a finite number; replace it or drop the row"
         } else {
             why = "'\(text)' in \(place) is not a number"
         }

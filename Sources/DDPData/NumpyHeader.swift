@@ -51,6 +51,9 @@ struct PythonLiteralParser {
 
     private let characters: [Character]
     private var position = 0
+    /// How deeply literals are nested at `position`; limited so that a corrupt header cannot
+    /// exhaust the stack (real headers nest two levels).
+    private var depth = 0
 
     init(text: String) { characters = Array(text) }
 
@@ -63,6 +66,9 @@ struct PythonLiteralParser {
     }
 
     private mutating func parseValue() throws -> PythonLiteral {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= 16 else { throw SyntaxError() }
         skipSpaces()
         guard let character = peek() else { throw SyntaxError() }
         switch character {

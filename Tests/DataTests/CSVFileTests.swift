@@ -137,7 +137,7 @@ import Testing
             try CSVFile.load(path: empty)
         }
         let notFinite = try folder.write("nan.csv", "x1,x2,y\n1,2,0\nnan,2,0\n")
-        #expect(throws: DataError.malformedLine(file: notFinite, line: 3, "'nan' in column 'x1' is not a finite number; fill in the missing value or drop the row")) {
+        #expect(throws: DataError.malformedLine(file: notFinite, line: 3, "'nan' in column 'x1' is not a finite number; replace it or drop the row")) {
             try CSVFile.load(path: notFinite)
         }
         // A first row of numbers with a missing value is data, not a header.

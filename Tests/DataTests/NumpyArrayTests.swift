@@ -194,3 +194,28 @@ import Testing
         }
     }
 }
+
+@Suite struct NumpyHeaderTests {
+    /// Version 1.0 files with headers written by hand: nested too deeply to parse recursively
+    /// (this overflowed the stack before nesting was limited), byte-swapped, and invalid.
+    @Test func corruptHeadersAreErrorsNotCrashes() throws {
+        let folder = try TestFolder()
+        func npy(header: String, payload: Data = Data()) -> Data {
+            var padded = header
+            while (10 + padded.utf8.count + 1) % 64 != 0 { padded += " " }
+            padded += "\n"
+            let length = UInt16(padded.utf8.count)
+            return Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)])
+                + Data(padded.utf8) + payload
+        }
+        let deep = try folder.write("deep.npy", npy(header: String(repeating: "(", count: 65_000)))
+        #expect(throws: DataError.self) { try NumpyArray.load(path: deep) }
+        let handMade = try folder.write("hand.npy", npy(header: "{'descr': '>i2', 'fortran_order': False, 'shape': (2,), }",
+                                                        payload: Data([0xFF, 0xFE, 0x01, 0x00])))
+        #expect(try NumpyArray.load(path: handMade).values == [-2, 256])
+        let negative = try folder.write("negative.npy", npy(header: "{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }"))
+        #expect(throws: DataError.malformed(negative, "the .npy header has a shape that is not a tuple of sizes >= 0: {'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }")) {
+            try NumpyArray.load(path: negative)
+        }
+    }
+}
