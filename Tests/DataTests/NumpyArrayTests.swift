@@ -197,7 +197,7 @@ import Testing
 
 @Suite struct NumpyHeaderTests {
     /// Version 1.0 files with headers written by hand: nested too deeply to parse recursively
-    /// (this overflowed the stack before nesting was limited), byte-swapped, and invalid.
+    /// (deep enough to overflow the stack of an unlimited recursive parser), byte-swapped, and invalid.
     @Test func corruptHeadersAreErrorsNotCrashes() throws {
         let folder = try TestFolder()
         func npy(header: String, payload: Data = Data()) -> Data {
