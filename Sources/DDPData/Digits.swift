@@ -8,13 +8,8 @@ public enum Digits {
     public static let sampleCount = 1797
     public static let classCount = 10
 
-    /// How inputs are shaped.
-    public enum Layout: Sendable {
-        /// `[1797, 64]`, for multilayer perceptrons.
-        case flat
-        /// `[1797, 1, 8, 8]`, for convolutional networks.
-        case images
-    }
+    /// How inputs are shaped: `.flat` gives `[1797, 64]`, `.images` gives `[1797, 1, 8, 8]`.
+    public typealias Layout = ImageLayout
 
     /// Reads the built-in data.
     public static func load(layout: Layout = .flat) throws -> TensorDataset {
