@@ -73,7 +73,8 @@ let package = Package(
         .target(name: "OptimizationExamples", dependencies: ["SwiftDDP"], path: "Examples/OptimizationExamples",
                 swiftSettings: v5),
         // Multi-rank scenarios that the distributed tests start under mpirun; not shipped.
-        .executableTarget(name: "ddp-worker", dependencies: ["SwiftDDP", "OptimizationExamples"], swiftSettings: v5),
+        .executableTarget(
+            name: "ddp-worker", dependencies: ["SwiftDDP", "OptimizationExamples", "DDPBenchmarks"], swiftSettings: v5),
 
         // Helpers shared by the test targets: gradient checks, comparisons, mpirun jobs.
         .target(name: "DDPTestSupport", dependencies: ["DDPTensor"], path: "Tests/Support", swiftSettings: v5),

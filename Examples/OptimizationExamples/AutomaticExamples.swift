@@ -143,14 +143,15 @@ public final class ClippingRecord {
     public var after: [[Double]] = [[], []]
 }
 
-public func perOptimizerClippingModel(record: ClippingRecord) -> TwoOptimizerModel {
+/// With `clipSecond` false, the guide's first variant: only optimizer 0 is clipped.
+public func perOptimizerClippingModel(record: ClippingRecord, clipSecond: Bool = true) -> TwoOptimizerModel {
     let model = TwoOptimizerModel()
     model.clippingHook = { module, optimizer, optimizerIndex, value, algorithm in
         let parameters = optimizer.optimizer.allParameters
         record.before[optimizerIndex].append(gradientNorm(parameters))
         if optimizerIndex == 0 {
             try module.clipGradients(optimizer, gradientClipVal: value, gradientClipAlgorithm: algorithm)
-        } else if optimizerIndex == 1 {
+        } else if optimizerIndex == 1 && clipSecond {
             try module.clipGradients(optimizer, gradientClipVal: value.map { $0 * 2 }, gradientClipAlgorithm: algorithm)
         }
         record.after[optimizerIndex].append(gradientNorm(parameters))

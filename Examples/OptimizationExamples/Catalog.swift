@@ -58,6 +58,16 @@ public enum OptimizationExamples {
         }
     }
 
+    static func clipping(_ name: String, clipSecond: Bool) -> Example {
+        Example(name: name) { comm, batch in
+            let record = ClippingRecord()
+            return try fitExample(name, perOptimizerClippingModel(record: record, clipSecond: clipSecond),
+                                  communicator: comm, globalBatchSize: batch, gradientClipVal: 0.05) {
+                ["before0": record.before[0], "after0": record.after[0], "before1": record.before[1], "after1": record.after[1]]
+            }
+        }
+    }
+
     static let automatic: [Example] = [
         Example(name: "automatic-sgd") { comm, batch in
             try fitExample("automatic-sgd", ClassifierModel(), communicator: comm, globalBatchSize: batch)
@@ -68,14 +78,10 @@ public enum OptimizationExamples {
         twoOptimizers("scheduler-config") { TwoOptimizerModel(.configDictionary) },
         twoOptimizers("alternating", alternatingModel),
         twoOptimizers("warm-up") { warmUpModel() },
-        Example(name: "per-optimizer-clipping") { comm, batch in
-            let record = ClippingRecord()
-            return try fitExample("per-optimizer-clipping", perOptimizerClippingModel(record: record),
-                                  communicator: comm, globalBatchSize: batch, gradientClipVal: 0.05) {
-                ["before0": record.before[0], "after0": record.after[0], "before1": record.before[1], "after1": record.after[1]]
-            }
-        },
+        clipping("clip-first-optimizer-only", clipSecond: false),
+        clipping("per-optimizer-clipping", clipSecond: true),
         Example(name: "per-group-lr") { comm, batch in
+
             try fitExample("per-group-lr", PerGroupModel(), communicator: comm, globalBatchSize: batch)
         },
         Example(name: "custom-optimizer") { comm, batch in

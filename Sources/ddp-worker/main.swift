@@ -3,10 +3,12 @@
 //   ddp-worker train [options]         train a small MLP data-parallel, JSON lines on rank 0
 //   ddp-worker bench-sync [options]    time GradientSync against one raw MPI_Allreduce
 //   ddp-worker mpi-error               a collective MPI rejects, reported as a message
+//   ddp-worker bench-scaling           aggregate samples/s of the MLP 784-1024-1024-10 (batch 128 per rank)
 //   ddp-worker examples [--only a,b]   the optimization-guide examples, one JSON result per line on rank 0
 //
 // Not a user tool: the options exist to inject the failures the tests check.
 import Foundation
+import DDPBenchmarks
 import OptimizationExamples
 import SwiftDDP
 #if canImport(Glibc)
@@ -114,6 +116,16 @@ case "mpi-error":
     let communicator = makeCommunicator()
     var byte: UInt8 = 0
     withUnsafeMutableBytes(of: &byte) { communicator.broadcast($0, root: communicator.worldSize + 5) }
+    MPICommunicator.finalize()
+case "bench-scaling":
+    let steps: Int
+    do { steps = try options.int("steps", 30); try options.checkAllUsed() } catch { usageFailure("\(error)") }
+    let communicator = makeCommunicator()
+    RankFailure.installSignalHandlers(rank: communicator.rank)
+    RankFailure.run(communicator: communicator) {
+        let rate = try ScalingBenchmark.samplesPerSecond(communicator: communicator, steps: steps)
+        if communicator.isRoot { print("{\"ranks\": \(communicator.worldSize), \"samples_per_second\": \(rate)}") }
+    }
     MPICommunicator.finalize()
 case "examples":
     let globalBatchSize: Int

@@ -73,6 +73,13 @@ struct SeedExampleBehaviourTests {
         }
     }
 
+    @Test func clippingOnlyTheFirstOptimizerLeavesTheSecondsGradientsAlone() throws {
+        let run = try runAlone("clip-first-optimizer-only")
+        #expect(run.traces["after0"]!.allSatisfy { $0 <= 0.05 * (1 + 1e-4) })
+        #expect(run.traces["after1"]! == run.traces["before1"]!)
+        #expect(run.traces["before1"]!.contains { $0 > 0.05 })
+    }
+
     @Test func perGroupLearningRatesMoveEachPartByItsRate() throws {
         // Adam's first step moves every parameter with a gradient by about lr.
         let model = PerGroupModel()

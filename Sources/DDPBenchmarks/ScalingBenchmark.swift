@@ -1,0 +1,59 @@
+import DDPData
+import DDPDistributed
+import DDPNN
+import DDPOptim
+import DDPTensor
+import DDPTrainer
+
+/// Data-parallel throughput: the MLP 784-1024-1024-10 trained by the ``Trainer`` with a fixed
+/// per-rank batch; run it on 1 and on N ranks and compare the aggregate samples per second.
+public enum ScalingBenchmark {
+    final class LargeMLP: Module, TrainingModule {
+        let net: Sequential
+        override var namedChildren: [(String, Module)] { [("net", net)] }
+
+        override init() {
+            var generator = RandomGenerator(seed: 1)
+            net = Sequential(Linear(784, 1024, using: &generator), ReLU(), Linear(1024, 1024, using: &generator), ReLU(),
+                             Linear(1024, 10, using: &generator))
+        }
+
+        func trainingStep(_ batch: Batch, batchIndex: Int) throws -> Tensor? {
+            crossEntropy(net(batch.inputs), targets: batch.labels)
+        }
+
+        func configureOptimizers() throws -> OptimizerConfiguration {
+            OptimizerConfiguration(try SGD(parameters(), lr: 0.01, momentum: 0.9))
+        }
+    }
+
+    /// Trains `steps` timed steps (after `warmup` untimed ones) and returns the aggregate
+    /// samples per second over all ranks (the same on every rank).
+    public static func samplesPerSecond(
+        communicator: any Communicator, batchSize: Int = 128, steps: Int = 30, warmup: Int = 5
+    ) throws -> Double {
+        var generator = RandomGenerator(seed: 2)
+        let count = batchSize * communicator.worldSize * (steps + warmup)
+        let data = TensorDataset(inputs: Tensor.randn([count, 784], using: &generator), labels: (0..<count).map { $0 % 10 })
+        let loader = try DataLoader(data, batchSize: batchSize, seed: 3)
+        let module = LargeMLP()
+        let timer = StepTimer(warmup: warmup)
+        let trainer = try Trainer(maxEpochs: 1, communicator: communicator, callbacks: [timer], enableProgressBar: false)
+        try trainer.fit(module, train: loader)
+        let seconds = communicator.mean([timer.elapsed])[0]
+        return Double(batchSize * communicator.worldSize * (steps)) / seconds
+    }
+
+    /// Times the batches after the first `warmup`.
+    final class StepTimer: Callback {
+        let warmup: Int
+        var started = 0.0
+        var elapsed = 0.0
+        init(warmup: Int) { self.warmup = warmup }
+
+        func onTrainBatchEnd(_ trainer: Trainer, _ module: any TrainingModule, batch: Batch, batchIndex: Int) throws {
+            if batchIndex + 1 == warmup { started = MonotonicClock.seconds() }
+            if trainer.isLastBatch { elapsed = MonotonicClock.seconds() - started }
+        }
+    }
+}
