@@ -159,15 +159,6 @@ public func perOptimizerClippingModel(record: ClippingRecord, clipSecond: Bool =
     return model
 }
 
-/// The joint 2-norm of the parameters' gradients.
-public func gradientNorm(_ parameters: [Tensor]) -> Double {
-    var total = 0.0
-    for gradient in parameters.compactMap(\.grad) {
-        for i in 0..<gradient.count { total += Double(gradient.data[i]) * Double(gradient.data[i]) }
-    }
-    return total.squareRoot()
-}
-
 /// Per-group learning rates (the "customizing optimizers" guide): the feature extractor
 /// learns ten times slower than the classifier.
 public final class PerGroupModel: Module, TrainingModule {

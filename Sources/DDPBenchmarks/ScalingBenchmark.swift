@@ -41,7 +41,7 @@ public enum ScalingBenchmark {
         let trainer = try Trainer(maxEpochs: 1, communicator: communicator, callbacks: [timer], enableProgressBar: false)
         try trainer.fit(module, train: loader)
         let seconds = communicator.mean([timer.elapsed])[0]
-        return Double(batchSize * communicator.worldSize * (steps)) / seconds
+        return Double(batchSize * communicator.worldSize * steps) / seconds
     }
 
     /// Times the batches after the first `warmup`.

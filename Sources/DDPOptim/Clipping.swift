@@ -17,8 +17,23 @@ public func clipGradNorm(
     try OptimizerError.require(normType > 0, "clipGradNorm: invalid normType \(normType): use a p > 0 or .infinity")
     let gradients = parameters.compactMap(\.grad)
     guard !gradients.isEmpty else { return 0 }
-    var total = 0.0
+    let total = gradientNorm(parameters, normType: normType)
+    if errorIfNonFinite && !total.isFinite {
+        throw OptimizerError("clipGradNorm: the total norm of order \(normType) of the gradients is \(total): the gradients are non-finite; pass errorIfNonFinite: false to clip anyway")
+    }
+    let coefficient = Float(min(maxNorm / (total + 1e-6), 1))
     for gradient in gradients {
+        let g = gradient.data
+        for i in 0..<gradient.count { g[i] *= coefficient }
+    }
+    return total
+}
+
+/// The joint norm of the parameters' gradients, computed in Double (`normType` p:
+/// (Σ|g|ᵖ)^(1/p); `.infinity`: max |g|); parameters without a gradient are skipped.
+public func gradientNorm(_ parameters: [Tensor], normType: Double = 2) -> Double {
+    var total = 0.0
+    for gradient in parameters.compactMap(\.grad) {
         let g = gradient.data
         if normType == .infinity {
             for i in 0..<gradient.count { total = max(total, Double(abs(g[i]))) }
@@ -30,19 +45,8 @@ public func clipGradNorm(
             for i in 0..<gradient.count { total += power(Double(abs(g[i])), normType) }
         }
     }
-    if normType == 2 {
-        total = total.squareRoot()
-    } else if normType != 1 && normType != .infinity {
-        total = power(total, 1 / normType)
-    }
-    if errorIfNonFinite && !total.isFinite {
-        throw OptimizerError("clipGradNorm: the total norm of order \(normType) of the gradients is \(total): the gradients are non-finite; pass errorIfNonFinite: false to clip anyway")
-    }
-    let coefficient = Float(min(maxNorm / (total + 1e-6), 1))
-    for gradient in gradients {
-        let g = gradient.data
-        for i in 0..<gradient.count { g[i] *= coefficient }
-    }
+    if normType == 2 { return total.squareRoot() }
+    if normType != 1 && normType != .infinity { return power(total, 1 / normType) }
     return total
 }
 

@@ -64,13 +64,7 @@ public final class EarlyStopping: Callback {
     }
 
     private func check(_ trainer: Trainer) throws {
-        guard let current = trainer.callbackMetrics[monitor] else {
-            if strict {
-                let available = trainer.callbackMetrics.keys.sorted().joined(separator: ", ")
-                throw TrainerError("EarlyStopping monitors '\(monitor)', which was not logged (logged: \(available.isEmpty ? "nothing" : available)): log it, or pass strict: false")
-            }
-            return
-        }
+        guard let current = try trainer.monitoredMetric(monitor, by: "EarlyStopping", strict: strict) else { return }
         if checkFinite && !current.isFinite {
             stop(trainer, "\(monitor) = \(current) is not finite")
         } else if let threshold = stoppingThreshold, isBetter(current, than: threshold) {

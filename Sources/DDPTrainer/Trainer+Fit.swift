@@ -216,6 +216,15 @@ extension Trainer {
         }
     }
 
+    /// The logged value of `name` that `user` decides on; a missing one is an error when
+    /// `strict`, else `nil` (the decision is skipped).
+    public func monitoredMetric(_ name: String, by user: String, strict: Bool) throws -> Double? {
+        if let value = callbackMetrics[name] { return value }
+        guard strict else { return nil }
+        let available = callbackMetrics.keys.sorted().joined(separator: ", ")
+        throw TrainerError("\(user) monitors '\(name)', which was not logged (logged: \(available.isEmpty ? "nothing" : available)): log it, or set strict: false to skip the check")
+    }
+
     /// Steps the schedulers whose interval has come (automatic optimization only).
     func stepSchedulers(_ interval: SchedulerInterval) throws {
         guard automatic, let module else { return }
@@ -230,13 +239,8 @@ extension Trainer {
             }
             var metric: Double?
             if let monitor = entry.configuration.monitor {
-                guard let value = callbackMetrics[monitor] else {
-                    if entry.configuration.strict {
-                        let available = callbackMetrics.keys.sorted().joined(separator: ", ")
-                        throw TrainerError("\(type(of: entry.scheduler)) monitors '\(monitor)', which was not logged (logged: \(available.isEmpty ? "nothing" : available)): log it, or set strict: false to skip the step")
-                    }
-                    continue
-                }
+                guard let value = try monitoredMetric(monitor, by: "\(type(of: entry.scheduler))",
+                                                      strict: entry.configuration.strict) else { continue }
                 metric = value
             }
             try module.lrSchedulerStep(entry.scheduler, metric: metric)

@@ -37,14 +37,14 @@ extension Trainer {
 
     /// The optimizers used in this accumulation window: all of them, or with frequencies the
     /// one whose turn it is (optimizer i for `frequency[i]` consecutive windows).
-    var activeOptimizerIndices: [Int] {
-        guard let frequencies = optimizerFrequencies else { return Array(optimizers.indices) }
+    var activeOptimizerIndices: Range<Int> {
+        guard let frequencies = optimizerFrequencies else { return optimizers.indices }
         var place = windowsCompleted % frequencies.reduce(0, +)
         for (index, frequency) in frequencies.enumerated() {
-            if place < frequency { return [index] }
+            if place < frequency { return index..<(index + 1) }
             place -= frequency
         }
-        return []
+        return 0..<0
     }
 
     private func trainingClosure(
