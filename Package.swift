@@ -10,6 +10,7 @@ import PackageDescription
 //   DDPDistributed       Communicator (MPI or local), gradient synchronisation
 //   DDPTrainer           TrainingModule, Trainer, callbacks, logging, checkpoints
 //   SwiftDDP             umbrella module: `import SwiftDDP` gives all of the above
+//   DDPTasks             the built-in tasks of the command (training modules, their data)
 //   swift-ddp            the command-line tool
 
 let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
@@ -54,6 +55,7 @@ let package = Package(
             name: "SwiftDDP",
             dependencies: ["DDPTensor", "DDPNN", "DDPData", "DDPOptim", "DDPDistributed", "DDPTrainer"],
             swiftSettings: v5),
+        .target(name: "DDPTasks", dependencies: ["SwiftDDP"], swiftSettings: v5),
         // Programs that print speed and memory figures (`swift-ddp bench`), never timed tests.
         .target(
             name: "DDPBenchmarks",
@@ -63,6 +65,7 @@ let package = Package(
             name: "swift-ddp",
             dependencies: [
                 "SwiftDDP",
+                "DDPTasks",
                 "DDPBenchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
@@ -87,6 +90,7 @@ let package = Package(
         .testTarget(name: "DistributedTests", dependencies: ["SwiftDDP", "DDPTestSupport"], swiftSettings: v5),
         .testTarget(
             name: "TrainerTests", dependencies: ["SwiftDDP", "OptimizationExamples", "DDPTestSupport"], swiftSettings: v5),
+        .testTarget(name: "TaskTests", dependencies: ["DDPTasks", "DDPTestSupport"], swiftSettings: v5),
         .testTarget(name: "CLITests", dependencies: ["SwiftDDP", "DDPTestSupport"], swiftSettings: v5),
     ]
 )
