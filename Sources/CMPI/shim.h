@@ -19,6 +19,12 @@ static inline MPI_Errhandler swiftddp_errors_return(void) { return MPI_ERRORS_RE
 static inline int swiftddp_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
 static inline int swiftddp_success(void) { return MPI_SUCCESS; }
 
+static inline MPI_Info swiftddp_info_null(void) { return MPI_INFO_NULL; }
+static inline MPI_Comm swiftddp_comm_null(void) { return MPI_COMM_NULL; }
+static inline MPI_Win swiftddp_win_null(void) { return MPI_WIN_NULL; }
+static inline int swiftddp_comm_type_shared(void) { return MPI_COMM_TYPE_SHARED; }
+static inline int swiftddp_mode_nocheck(void) { return MPI_MODE_NOCHECK; }
+
 // Makes failed calls on `comm` return an error code instead of aborting inside MPI, so the
 // caller can turn the code into a message that names the rank.
 static inline int swiftddp_set_errors_return(MPI_Comm comm) {

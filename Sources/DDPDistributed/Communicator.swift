@@ -25,6 +25,9 @@ public protocol Communicator: AnyObject {
     func allGather(_ bytes: [UInt8]) -> [[UInt8]]
     /// Waits until every rank has arrived.
     func barrier()
+    /// A buffer of `count` floats in memory every rank maps, when all ranks share one
+    /// machine and the communicator supports it; `nil` otherwise. A collective.
+    func makeSharedReductionBuffer(count: Int) -> (any SharedReductionBuffer)?
     /// Ends every rank at once with `code` (after printing `message` on this rank's stderr).
     func abort(message: String, code: Int32) -> Never
 }

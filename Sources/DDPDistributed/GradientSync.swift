@@ -44,9 +44,12 @@ public final class GradientSync {
     ///   - parameters: in registration order, each once; the same list on every rank.
     ///   - bucketCapacityBytes: the most gradient bytes in one bucket; a larger parameter
     ///     gets a bucket of its own.
+    ///   - sharedMemory: lay the buckets in memory the ranks share, when they all run on one
+    ///     machine and the communicator offers it (``Communicator/makeSharedReductionBuffer(count:)``);
+    ///     `false` always averages with ``Communicator/allReduce(_:_:)``.
     public init(
         parameters: [Tensor], communicator: any Communicator,
-        bucketCapacityBytes: Int = GradientSync.defaultBucketCapacityBytes
+        bucketCapacityBytes: Int = GradientSync.defaultBucketCapacityBytes, sharedMemory: Bool = true
     ) {
         precondition(bucketCapacityBytes > 0, "bucketCapacityBytes must be positive, got \(bucketCapacityBytes)")
         var seen = Set<ObjectIdentifier>()
@@ -73,7 +76,11 @@ public final class GradientSync {
             filled += count
         }
         if !current.isEmpty { groups.append(current) }
-        buckets = groups.map { GradientBucket(parameterIndices: $0, parameters: parameters) }
+        buckets = groups.map { indices in
+            let count = indices.reduce(0) { $0 + parameters[$1].count } + indices.count
+            let shared = sharedMemory ? communicator.makeSharedReductionBuffer(count: count) : nil
+            return GradientBucket(parameterIndices: indices, parameters: parameters, sharedBuffer: shared)
+        }
     }
 
     /// Averages every parameter's gradient over the ranks, in place in the buckets.
@@ -83,12 +90,18 @@ public final class GradientSync {
     ///
     /// One blocking all-reduce per bucket: overlapping a bucket's averaging with the next
     /// bucket's `MPI_Iallreduce` was measured and did not help, most likely because Open MPI
-    /// moves a non-blocking collective forward only inside MPI calls.
+    /// moves a non-blocking collective forward only inside MPI calls. A bucket in shared
+    /// memory is summed and scaled in one pass by the ranks together instead.
     public func synchronize() {
         for bucket in buckets {
             prepare(bucket)
-            communicator.allReduce(bucket.reducedElements, .sum)
-            average(bucket)
+            if let shared = bucket.sharedBuffer {
+                // The flags are scaled too: a flag only matters as zero or not.
+                shared.sumOverRanks(prefix: bucket.reducedElements.count, scale: 1 / Float(communicator.worldSize))
+            } else {
+                communicator.allReduce(bucket.reducedElements, .sum)
+                average(bucket)
+            }
             finish(bucket)
         }
     }
@@ -153,8 +166,10 @@ public final class GradientBucket {
     let storage: TensorStorage
     /// Each parameter's gradient view, shaped like the parameter.
     let views: [Tensor]
+    /// The memory the ranks share that ``storage`` lies in, if any.
+    let sharedBuffer: (any SharedReductionBuffer)?
 
-    init(parameterIndices: [Int], parameters: [Tensor]) {
+    init(parameterIndices: [Int], parameters: [Tensor], sharedBuffer: (any SharedReductionBuffer)?) {
         self.parameterIndices = parameterIndices
         var offsets: [Int] = []
         var next = 0
@@ -164,7 +179,10 @@ public final class GradientBucket {
         }
         self.offsets = offsets
         elementCount = next
-        let storage = TensorStorage(count: next + parameterIndices.count)
+        let count = next + parameterIndices.count
+        self.sharedBuffer = sharedBuffer
+        let storage = sharedBuffer.map { TensorStorage(borrowing: $0.elements, count: count, owner: $0) }
+            ?? TensorStorage(count: count)
         storage.base.update(repeating: 0, count: storage.count)
         self.storage = storage
         views = zip(parameterIndices, offsets).map { index, offset in
@@ -190,6 +208,9 @@ public final class GradientBucket {
     var reducedElements: UnsafeMutableBufferPointer<Float> {
         UnsafeMutableBufferPointer(start: storage.base, count: elementCount + parameterIndices.count)
     }
+
+    /// Whether the bucket lies in memory the ranks share (averaged without MPI copies).
+    public var isInSharedMemory: Bool { sharedBuffer != nil }
 
     /// The bytes one all-reduce of this bucket moves.
     public var byteCount: Int { (elementCount + parameterIndices.count) * MemoryLayout<Float>.stride }

@@ -28,12 +28,12 @@ public enum GradientSyncBenchmark {
     /// buffer of the same bytes in one call as many times; a collective on every rank.
     public static func measure(
         parameterCount: Int, communicator: any Communicator, repeats: Int = 10,
-        bucketCapacityBytes: Int = GradientSync.defaultBucketCapacityBytes
+        bucketCapacityBytes: Int = GradientSync.defaultBucketCapacityBytes, sharedMemory: Bool = true
     ) -> Result {
         precondition(parameterCount > 0 && repeats > 0, "the benchmark needs parameters and repeats")
         let parameters = modelShapes(parameterCount: parameterCount).map { Tensor.zeros($0, requiresGrad: true) }
         let sync = GradientSync(parameters: parameters, communicator: communicator,
-                                bucketCapacityBytes: bucketCapacityBytes)
+                                bucketCapacityBytes: bucketCapacityBytes, sharedMemory: sharedMemory)
         let value = Float(communicator.rank + 1)
 
         let bytes = sync.buckets.reduce(0) { $0 + $1.byteCount }
@@ -86,20 +86,24 @@ public enum GradientSyncBenchmark {
                       ratio: median(ratios))
     }
 
-    /// Runs ``measure(parameterCount:communicator:repeats:bucketCapacityBytes:)`` and
-    /// describes it in one line.
+    /// Runs ``measure(parameterCount:communicator:repeats:bucketCapacityBytes:sharedMemory:)``
+    /// with the buckets in shared memory (when the communicator offers it) and without, and
+    /// describes each in one line.
     public static func run(
         parameterCount: Int = 10_000_000, communicator: any Communicator, repeats: Int = 10,
         bucketCapacityBytes: Int = GradientSync.defaultBucketCapacityBytes
     ) -> String {
-        let result = measure(parameterCount: parameterCount, communicator: communicator, repeats: repeats,
-                             bucketCapacityBytes: bucketCapacityBytes)
         func ms(_ seconds: Double) -> String { format2(seconds * 1000) + " ms" }
-        return "gradient sync of \(parameterCount) parameters over \(result.worldSize) rank(s), "
-            + "\(result.bucketCount) bucket(s) of at most \(bucketCapacityBytes >> 20) MiB: "
-            + "synchronize \(ms(result.synchronizeSeconds)), raw MPI_Allreduce \(ms(result.allReduceSeconds)), "
-            + "ratio \(format2(result.ratio))x; raw MPI_Allreduce per bucket "
-            + "\(ms(result.bucketedAllReduceSeconds)) (medians of \(repeats))"
+        return [true, false].map { sharedMemory in
+            let result = measure(parameterCount: parameterCount, communicator: communicator, repeats: repeats,
+                                 bucketCapacityBytes: bucketCapacityBytes, sharedMemory: sharedMemory)
+            return "gradient sync of \(parameterCount) parameters over \(result.worldSize) rank(s), "
+                + "\(result.bucketCount) bucket(s) of at most \(bucketCapacityBytes >> 20) MiB"
+                + (sharedMemory ? " (shared memory where offered)" : " (MPI_Allreduce)") + ": "
+                + "synchronize \(ms(result.synchronizeSeconds)), raw MPI_Allreduce \(ms(result.allReduceSeconds)), "
+                + "ratio \(format2(result.ratio))x; raw MPI_Allreduce per bucket "
+                + "\(ms(result.bucketedAllReduceSeconds)) (medians of \(repeats))"
+        }.joined(separator: "\n")
     }
 
     /// Shapes of an MLP-like model with `parameterCount` parameters in all.

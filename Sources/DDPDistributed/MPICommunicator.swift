@@ -48,7 +48,10 @@ public final class MPICommunicator: Communicator {
     public static func finalize() {
         var finalized: Int32 = 0
         MPI_Finalized(&finalized)
-        if instance != nil && finalized == 0 { MPI_Finalize() }
+        guard let instance, finalized == 0 else { return }
+        for window in instance.sharedWindows { window.free() }
+        instance.sharedWindows.removeAll()
+        MPI_Finalize()
     }
 
     private func mpiOperation(_ operation: ReduceOperation) -> MPI_Op {
@@ -103,6 +106,40 @@ public final class MPICommunicator: Communicator {
         fflush(stderr)
         MPI_Abort(comm, code)
         exit(code)
+    }
+
+    /// The ranks on this machine, when they are the whole world (else `nil`); made on first
+    /// use, a collective.
+    private lazy var machineComm: MPI_Comm? = {
+        var node: MPI_Comm? = swiftddp_comm_null()
+        check(MPI_Comm_split_type(comm, swiftddp_comm_type_shared(), Int32(rank), swiftddp_info_null(), &node),
+              "MPI_Comm_split_type")
+        _ = swiftddp_set_errors_return(node)
+        var size: Int32 = 0
+        MPI_Comm_size(node, &size)
+        // Every rank sees the same answer: a machine holding fewer ranks than the world exists
+        // on every machine of the job then.
+        guard Int(size) == worldSize else {
+            MPI_Comm_free(&node)
+            return nil
+        }
+        return node
+    }()
+
+    /// The shared-memory windows made so far, lent again once returned (every rank asks for
+    /// and returns buffers at the same points, so every rank makes the same windows).
+    private var sharedWindows: [MPISharedWindow] = []
+
+    public func makeSharedReductionBuffer(count: Int) -> (any SharedReductionBuffer)? {
+        guard worldSize > 1, let machineComm else { return nil }
+        if let free = sharedWindows.first(where: { !$0.isLent && $0.capacity >= count }) {
+            return MPISharedReductionBuffer(count: count, window: free)
+        }
+        let window = MPISharedWindow(capacity: count, comm: machineComm) { [unowned self] status, call in
+            check(status, call)
+        }
+        sharedWindows.append(window)
+        return MPISharedReductionBuffer(count: count, window: window)
     }
 
     /// One `MPI_Allreduce` (sum) of `count` floats in place, with nothing around it: the

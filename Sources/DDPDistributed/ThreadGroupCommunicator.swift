@@ -74,6 +74,13 @@ public final class ThreadGroupCommunicator: Communicator {
 
     public func barrier() { group.barrier() }
 
+    /// Every rank's segment is plain memory of this process, so the threads share it as
+    /// ranks on one machine share an MPI window.
+    public func makeSharedReductionBuffer(count: Int) -> (any SharedReductionBuffer)? {
+        guard worldSize > 1 else { return nil }
+        return ThreadGroupReductionBuffer(count: count, rank: rank, group: group)
+    }
+
     public func abort(message: String, code: Int32) -> Never {
         fatalError("rank \(rank) aborted with code \(code): \(message)")
     }
@@ -104,6 +111,42 @@ public final class ThreadGroupCommunicator: Communicator {
         }
         group.barrier()
         for i in 0..<buffer.count { buffer[i] = result[i] }
+    }
+}
+
+/// A ``SharedReductionBuffer`` whose segments are the ranks' own allocations.
+private final class ThreadGroupReductionBuffer: SharedReductionBuffer {
+    let count: Int
+    let elements: UnsafeMutablePointer<Float>
+    private let rank: Int
+    private let group: Group
+    private var segments: [UnsafeMutablePointer<Float>] = []
+    private let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 256)
+
+    init(count: Int, rank: Int, group: Group) {
+        self.count = count
+        self.rank = rank
+        self.group = group
+        elements = .allocate(capacity: max(count, 1))
+        elements.initialize(repeating: 0, count: max(count, 1))
+        group.deposit(rank, UnsafeMutableRawPointer(elements), count: count)
+        group.barrier()
+        segments = (0..<group.size).map { group.pointers[$0]!.assumingMemoryBound(to: Float.self) }
+        group.barrier()
+    }
+
+    func sumOverRanks(prefix: Int, scale: Float) {
+        group.barrier()
+        // The same slicing as over MPI, with a small scratch block so the blocking is exercised.
+        let slice = (prefix + group.size - 1) / group.size
+        let lower = min(prefix, rank * slice)
+        sumSegments(segments, range: lower..<min(prefix, lower + slice), scale: scale, scratch: scratch, scratchCount: 256)
+        group.barrier()
+    }
+
+    deinit {
+        elements.deallocate()
+        scratch.deallocate()
     }
 }
 

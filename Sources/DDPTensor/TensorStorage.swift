@@ -13,6 +13,9 @@ public final class TensorStorage {
     public let count: Int
     /// The first element.
     public let base: UnsafeMutablePointer<Float>
+    /// The owner of borrowed memory, kept alive as long as the storage; `nil` when the
+    /// storage allocated (and frees) its memory itself.
+    private let memoryOwner: AnyObject?
 
     /// Allocates room for `count` floats, uninitialised.
     public init(count: Int) {
@@ -26,9 +29,21 @@ public final class TensorStorage {
         }
         base = raw.bindMemory(to: Float.self, capacity: Swift.max(count, 1))
         self.count = count
+        memoryOwner = nil
     }
 
-    deinit { free(base) }
+    /// Wraps `count` floats at `base` that `owner` allocated and keeps valid while it lives
+    /// (memory shared between processes, for example); the storage never frees them.
+    public init(borrowing base: UnsafeMutablePointer<Float>, count: Int, owner: AnyObject) {
+        precondition(count >= 0, "a storage cannot hold a negative number of elements")
+        self.base = base
+        self.count = count
+        memoryOwner = owner
+    }
+
+    deinit {
+        if memoryOwner == nil { free(base) }
+    }
 
     /// A training step frees and reallocates the same multi-megabyte buffers (activations,
     /// fresh gradients) every step. By default glibc returns such blocks to the system and

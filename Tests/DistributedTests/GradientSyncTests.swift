@@ -76,13 +76,18 @@ func onRanks<T>(_ worldSize: Int, _ body: @escaping (ThreadGroupCommunicator) th
 }
 
 @Suite struct GradientSyncAveragingTests {
-    @Test func averagesOverRanksBucketByBucketIdenticallyEverywhere() throws {
+    /// Each path of the sync: buckets in memory the ranks share, and buckets all-reduced.
+    static let paths = [true, false]
+
+    @Test(arguments: paths) func averagesOverRanksBucketByBucketIdenticallyEverywhere(sharedMemory: Bool) throws {
         let worldSize = 3
         let sizes = [5, 3, 7, 1]
         let results = try onRanks(worldSize) { comm -> [[Float]] in
             let params = parameters(sizes)
-            let sync = GradientSync(parameters: params, communicator: comm, bucketCapacityBytes: 8 * 4)
+            let sync = GradientSync(parameters: params, communicator: comm, bucketCapacityBytes: 8 * 4,
+                                    sharedMemory: sharedMemory)
             #expect(sync.buckets.count > 1)
+            #expect(sync.buckets.allSatisfy { $0.isInSharedMemory == sharedMemory })
             for (k, p) in params.enumerated() {
                 p.grad = nil
                 (p * Tensor((0..<p.count).map { Float($0 + 10 * k) * Float(comm.rank + 1) })).sum().backward()
@@ -95,11 +100,11 @@ func onRanks<T>(_ worldSize: Int, _ body: @escaping (ThreadGroupCommunicator) th
         for rank in 0..<worldSize { #expect(results[rank] == expected) }
     }
 
-    @Test func aGradientMissingOnEveryRankStaysMissing() throws {
+    @Test(arguments: paths) func aGradientMissingOnEveryRankStaysMissing(sharedMemory: Bool) throws {
         let results = try onRanks(2) { comm -> (Bool, [Float]) in
             let used = Tensor([1, 1], requiresGrad: true)
             let unused = Tensor([1, 1, 1], requiresGrad: true)
-            let sync = GradientSync(parameters: [used, unused], communicator: comm)
+            let sync = GradientSync(parameters: [used, unused], communicator: comm, sharedMemory: sharedMemory)
             for step in 0..<2 {
                 used.grad = nil
                 (used * Float(step + 1)).sum().backward()
@@ -113,10 +118,10 @@ func onRanks<T>(_ worldSize: Int, _ body: @escaping (ThreadGroupCommunicator) th
         }
     }
 
-    @Test func aGradientMissingOnSomeRanksCountsAsZeros() throws {
+    @Test(arguments: paths) func aGradientMissingOnSomeRanksCountsAsZeros(sharedMemory: Bool) throws {
         let results = try onRanks(4) { comm -> [Float]? in
             let w = Tensor([0, 0], requiresGrad: true)
-            let sync = GradientSync(parameters: [w], communicator: comm)
+            let sync = GradientSync(parameters: [w], communicator: comm, sharedMemory: sharedMemory)
             // A stale gradient from an earlier step must not leak into this one.
             (w * 100).sum().backward()
             sync.synchronize()
