@@ -48,7 +48,7 @@ extension Trainer {
     }
 
     /// Configures optimizers and schedulers, checks the model is the same on every rank and
-    /// takes rank 0's values, and prepares gradient sync.
+    /// takes rank 0's parameters, buffers and optimizer states, and prepares gradient sync.
     func setUp(_ module: some TrainingModule) throws {
         automatic = module.automaticOptimization
         let (rawOptimizers, frequencies, schedulers) = try module.configureOptimizers().resolved(automatic: automatic)
@@ -63,6 +63,7 @@ extension Trainer {
                 + buffers.map { ("buffer " + $0.name, $0.tensor.shape) }
             try verifySameModel(namedShapes: namedShapes, communicator: communicator)
             broadcastParameters(module.parameters() + buffers.map(\.tensor), communicator: communicator)
+            for managed in optimizers { try broadcastState(of: managed.optimizer, communicator: communicator) }
         }
         if let seed {
             // The per-rank stream (dropout, noise): distinct on every rank, reproducible.
