@@ -9,7 +9,7 @@ struct Bench: ParsableCommand {
         abstract: "Print speed and memory figures (run with OPENBLAS_NUM_THREADS=1 for the single-thread goals).")
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case core, trainer
+        case core, trainer, optimizer
     }
 
     @Argument(help: "Which figures: \(Suite.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -26,6 +26,8 @@ struct Bench: ParsableCommand {
             print(CoreBenchmarks.report(steps: steps, pytorch: pytorch))
         case .trainer:
             print(try TrainerOverheadBenchmark.report(stepsPerRepeat: max(steps, 20)))
+        case .optimizer:
+            print(try OptimizerStepBenchmark.report())
         }
     }
 }
