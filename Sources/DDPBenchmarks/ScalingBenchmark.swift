@@ -44,6 +44,37 @@ public enum ScalingBenchmark {
         return Double(batchSize * communicator.worldSize * steps) / seconds
     }
 
+    /// The figures of ``compare(communicator:batchSize:steps:rounds:)``.
+    public struct Comparison {
+        public let worldSize: Int
+        /// Medians over the rounds, aggregate samples per second.
+        public let oneRank: Double
+        public let allRanks: Double
+        /// The median over rounds of all ranks' rate / one rank's rate, each pair measured
+        /// back to back (steadier than a ratio of medians when the machine's load changes).
+        public let speedup: Double
+    }
+
+    /// Measures, in one job and alternating `rounds` times, rank 0 training alone (the other
+    /// ranks wait) and all ranks training together; a collective.
+    public static func compare(
+        communicator: any Communicator, batchSize: Int = 128, steps: Int = 30, rounds: Int = 3
+    ) throws -> Comparison {
+        var alone: [Double] = [], together: [Double] = []
+        for _ in 0..<rounds {
+            var rate = [0.0]
+            if communicator.isRoot {
+                rate[0] = try samplesPerSecond(communicator: LocalCommunicator(), batchSize: batchSize, steps: steps)
+            }
+            rate.withUnsafeMutableBufferPointer { communicator.allReduce($0, .sum) }
+            alone.append(rate[0])
+            together.append(try samplesPerSecond(communicator: communicator, batchSize: batchSize, steps: steps))
+        }
+        let ratios = zip(together, alone).map { $0 / $1 }
+        return Comparison(worldSize: communicator.worldSize, oneRank: Measurement.median(alone),
+                          allRanks: Measurement.median(together), speedup: Measurement.median(ratios))
+    }
+
     /// Times the batches after the first `warmup`.
     final class StepTimer: Callback {
         let warmup: Int

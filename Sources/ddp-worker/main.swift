@@ -4,6 +4,7 @@
 //   ddp-worker bench-sync [options]    time GradientSync against one raw MPI_Allreduce
 //   ddp-worker mpi-error               a collective MPI rejects, reported as a message
 //   ddp-worker bench-scaling           aggregate samples/s of the MLP 784-1024-1024-10 (batch 128 per rank)
+//                                      on all ranks against rank 0 alone, alternating, in one job
 //   ddp-worker examples [--only a,b]   the optimization-guide examples, one JSON result per line on rank 0
 //
 // Not a user tool: the options exist to inject the failures the tests check.
@@ -119,12 +120,21 @@ case "mpi-error":
     MPICommunicator.finalize()
 case "bench-scaling":
     let steps: Int
-    do { steps = try options.int("steps", 30); try options.checkAllUsed() } catch { usageFailure("\(error)") }
+    let rounds: Int
+    do {
+        steps = try options.int("steps", 30)
+        rounds = try options.int("rounds", 3)
+        try options.checkAllUsed()
+    } catch { usageFailure("\(error)") }
     let communicator = makeCommunicator()
     RankFailure.installSignalHandlers(rank: communicator.rank)
     RankFailure.run(communicator: communicator) {
-        let rate = try ScalingBenchmark.samplesPerSecond(communicator: communicator, steps: steps)
-        if communicator.isRoot { print("{\"ranks\": \(communicator.worldSize), \"samples_per_second\": \(rate)}") }
+        let result = try ScalingBenchmark.compare(communicator: communicator, steps: steps, rounds: rounds)
+        if communicator.isRoot {
+            print("MLP 784-1024-1024-10, batch 128 per rank, OpenBLAS threads \(BLAS.threadCount): "
+                  + "1 rank \(Int(result.oneRank)) samples/s, \(result.worldSize) ranks \(Int(result.allRanks)) samples/s "
+                  + "aggregate: \(Measurement.format(result.speedup))x (median of \(rounds) alternating rounds)")
+        }
     }
     MPICommunicator.finalize()
 case "examples":
