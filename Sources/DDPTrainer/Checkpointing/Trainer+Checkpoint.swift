@@ -166,7 +166,7 @@ extension Trainer {
             // Synced epoch means only need the sums over all ranks: rank 0 carries them.
             metrics.restoreTrainingEpochSums(Self.merged(checkpoint.epochMetricSums, keepWeights: rank == 0))
             note("resuming a \(savedRanks)-rank checkpoint on \(worldSize) ranks: the same global batches continue from sample \(progress.batchIndex * runShape.globalBatchSize) of epoch \(progress.epoch)"
-                 + (worldSize > savedRanks ? "; the per-rank random streams of ranks \(savedRanks)...\(worldSize - 1) start afresh from the seed" : ""))
+                 + (worldSize > savedRanks ? "; the per-rank random stream of " + (worldSize - savedRanks == 1 ? "rank \(savedRanks)" : "ranks \(savedRanks)-\(worldSize - 1)") + " starts afresh from the seed" : ""))
         }
         if rank < savedRanks { DefaultRandom.generator = RandomGenerator(stateWords: checkpoint.rankRandomStates[rank]) }
         return min(progress.batchIndex, numTrainingBatches)
