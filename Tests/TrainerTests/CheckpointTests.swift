@@ -237,4 +237,30 @@ private func snapshot(_ folder: String) throws -> [String: Data] {
             #expect(notes.contains { $0.contains("1-rank checkpoint on 2 ranks") })
         }
     }
+
+    @Test func float64AndScalarOptimizerStateSurviveTheFileExactly() throws {
+        let folder = try makeTemporaryFolder()
+        let run = try Run(folder: folder)
+        try run.fit()
+        var checkpoint = try Checkpoint.read(from: folder + "/last.safetensors")
+        let history = [1.0 / 3.0, .pi, -1e-300, 0x1.fffffffffffffp1023]
+        checkpoint.optimizerStates[0].state[1, default: ParameterState()]["old_dirs"] = .doubles(history, shape: [2, 2])
+        checkpoint.optimizerStates[0].state[1, default: ParameterState()]["n_iter"] = .number(7)
+        checkpoint.rankRandomStates = [[UInt64.max, 1 << 63 | 5, 0, 12_345_678_901_234_567_890]]
+        checkpoint.run.seed = UInt64.max
+        try checkpoint.write(to: folder + "/edited.safetensors")
+        let read = try Checkpoint.read(from: folder + "/edited.safetensors")
+        guard case .doubles(let values, let shape)? = read.optimizerStates[0].state[1]?["old_dirs"],
+              case .number(let iterations)? = read.optimizerStates[0].state[1]?["n_iter"] else {
+            Issue.record("the Float64 or scalar state was lost")
+            return
+        }
+        #expect(values.map(\.bitPattern) == history.map(\.bitPattern) && shape == [2, 2] && iterations == 7)
+        #expect(read.rankRandomStates == checkpoint.rankRandomStates && read.run.seed == UInt64.max)
+        #expect(read.modelState.map(\.name) == checkpoint.modelState.map(\.name))
+        #expect(zip(read.modelState, checkpoint.modelState).allSatisfy { $0.tensor.scalars == $1.tensor.scalars })
+        // The weights load into the same model, and not into another.
+        try read.loadModelState(into: CheckpointedModel())
+        #expect(throws: CheckpointError.self) { try read.loadModelState(into: CheckpointedModel(hidden: 5)) }
+    }
 }

@@ -55,6 +55,18 @@ public struct Checkpoint {
 
     /// The module's weights alone: what `swift-ddp export` writes.
     public var weightsFile: SafeTensorsFile { SafeTensorsFile(tensors: modelState) }
+
+    /// Copies the saved parameters and buffers into `module` (to validate or predict with a
+    /// checkpoint); nothing is copied unless every name and shape fits.
+    /// - Parameter source: names the checkpoint in errors.
+    /// - Throws: ``CheckpointError`` listing the missing, unexpected and mis-shaped names.
+    public func loadModelState(into module: Module, source: String = "the checkpoint") throws {
+        do {
+            try module.load(stateDict: Dictionary(modelState.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first }))
+        } catch let error as StateDictError {
+            throw CheckpointError("\(source) was saved from another model (\(error.mismatchSummary)): use the model that wrote it")
+        }
+    }
 }
 
 /// Where a run stands, in the counters the trainer keeps.

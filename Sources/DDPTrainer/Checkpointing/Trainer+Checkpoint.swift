@@ -115,12 +115,7 @@ extension Trainer {
     /// schedulers, callbacks, counters, random streams and epoch sums. Called by `fit` after
     /// set-up, on every rank. Returns the batch of the current epoch to start at.
     func restore(_ checkpoint: Checkpoint, source: String, module: any TrainingModule, force: Bool) throws -> Int {
-        do {
-            try module.load(stateDict: Dictionary(checkpoint.modelState.map { ($0.name, $0.tensor) },
-                                                  uniquingKeysWith: { first, _ in first }))
-        } catch let error as StateDictError {
-            throw CheckpointError("\(source) was saved from another model (\(error.mismatchSummary)): resume with the model that wrote it")
-        }
+        try checkpoint.loadModelState(into: module, source: source)
         guard let runShape else { throw TrainerError("restore runs inside fit") }
         let differences = ResumeCompatibility.differences(
             saved: checkpoint, current: runShape, batchesInEpoch: numTrainingBatches,
