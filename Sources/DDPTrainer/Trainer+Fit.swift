@@ -156,7 +156,6 @@ extension Trainer {
             if let validation, shouldValidate(afterBatch: index) {
                 try validate(module, loader: validation)
             }
-            resumePoint = (currentEpoch, index + 1)
             try reachCheckpointBoundary(.batchEnd(stepped: !steppedThisBatch.isEmpty, lastOfEpoch: index + 1 == numTrainingBatches))
             index += 1
             if shouldStop || reachedMaxSteps { break }
@@ -192,6 +191,8 @@ extension Trainer {
         samplesSeen += batch.count * worldSize
         let stepped = !steppedThisBatch.isEmpty
         if stepped { globalStep += 1 }
+        // From here on this batch is trained: a checkpoint continues after it.
+        resumePoint = (currentEpoch, batchIndex + 1)
 
         let stepValues = metrics.finishStep(communicator: communicator)
         if stepped && globalStep % logEveryNSteps == 0 { try record(stepValues) }

@@ -43,13 +43,13 @@ private struct Run {
     var checkpoints: ModelCheckpoint
 
     init(folder: String, epochs: Int = 3, seed: UInt64 = 5, monitor: String? = nil, saveTopK: Int = -1,
-         everyNTrainSteps: Int? = 4, everyNEpochs: Int? = nil, maxSteps: Int? = nil,
+         everyNTrainSteps: Int? = 4, everyNEpochs: Int? = nil, maxSteps: Int? = nil, accumulate: Int = 1,
          communicator: (any Communicator)? = nil, model: CheckpointedModel = CheckpointedModel()) throws {
         self.folder = folder
         self.model = model
         checkpoints = ModelCheckpoint(directory: folder, monitor: monitor, saveTopK: saveTopK,
                                       everyNTrainSteps: everyNTrainSteps, everyNEpochs: everyNEpochs)
-        trainer = try Trainer(maxEpochs: epochs, maxSteps: maxSteps, logEveryNSteps: 1, seed: seed,
+        trainer = try Trainer(maxEpochs: epochs, maxSteps: maxSteps, accumulateGradBatches: accumulate, logEveryNSteps: 1, seed: seed,
                               communicator: communicator ?? LocalCommunicator(), callbacks: [checkpoints],
                               enableProgressBar: false)
     }
@@ -262,5 +262,42 @@ private func snapshot(_ folder: String) throws -> [String: Data] {
         // The weights load into the same model, and not into another.
         try read.loadModelState(into: CheckpointedModel())
         #expect(throws: CheckpointError.self) { try read.loadModelState(into: CheckpointedModel(hidden: 5)) }
+    }
+
+    @Test func resumingWithGradientAccumulationContinuesBitwise() throws {
+        // Steps after every second batch: 3 an epoch, a checkpoint every 2 steps (after batches 3, 1 of epoch 1, ...).
+        let full = try Run(folder: try makeTemporaryFolder(), everyNTrainSteps: 2, accumulate: 2)
+        try full.fit()
+        let path = full.folder + "/epoch=1-step=4.safetensors"
+        #expect(try Checkpoint.read(from: path).progress.batchIndex == 2)
+        let resumed = try Run(folder: try makeTemporaryFolder(), everyNTrainSteps: 2, accumulate: 2)
+        try resumed.fit(from: path)
+        #expect(resumed.parameterBits == full.parameterBits)
+        #expect(resumed.loggedValues(after: 4) == full.loggedValues(after: 4))
+        let other = try Run(folder: try makeTemporaryFolder(), accumulate: 1)
+        #expect(throws: CheckpointError.self) { try other.fit(from: path) }
+    }
+
+    @Test func aCheckpointSavedFromACallbackContinuesAfterTheBatchJustTrained() throws {
+        final class SaveAtStep: Callback {
+            let path: String, step: Int
+            init(path: String, step: Int) { self.path = path; self.step = step }
+            func onTrainBatchEnd(_ trainer: Trainer, _ module: any TrainingModule, batch: Batch, batchIndex: Int) throws {
+                if trainer.globalStep == step { try trainer.saveCheckpoint(to: path) }
+            }
+        }
+        let folder = try makeTemporaryFolder()
+        let full = try Run(folder: folder, everyNTrainSteps: nil, everyNEpochs: 100)
+        let saver = SaveAtStep(path: folder + "/by-hand.safetensors", step: 9)
+        let trainer = try Trainer(maxEpochs: 3, logEveryNSteps: 1, seed: 5, communicator: LocalCommunicator(),
+                                  callbacks: [saver], enableProgressBar: false)
+        try trainer.fit(full.model, train: try DataLoader(ExampleData.classification(count: 48), batchSize: 8, seed: 5),
+                        validation: try DataLoader(ExampleData.classification(count: 16), batchSize: 4, shuffle: false))
+        let saved = try Checkpoint.read(from: folder + "/by-hand.safetensors")
+        #expect(saved.progress.epoch == 1 && saved.progress.batchIndex == 3 && saved.progress.globalStep == 9)
+        let resumed = try Run(folder: try makeTemporaryFolder())
+        try resumed.fit(from: folder + "/by-hand.safetensors")
+        #expect(resumed.parameterBits == full.parameterBits)
+        #expect(throws: TrainerError.self) { try trainer.saveCheckpoint(to: folder + "/outside.safetensors") }
     }
 }

@@ -14,8 +14,10 @@ extension Trainer {
     /// `trainer.save_checkpoint`): rank 0 writes a temporary file beside `path`, flushes it and
     /// renames it into place; every rank returns once the file is in place.
     ///
-    /// A collective, for inside `fit` (a callback or hook): every rank calls it. Call it at an
-    /// optimizer step boundary: gradients of an unfinished accumulation window are not saved.
+    /// A collective, for inside `fit` (a callback or hook): every rank calls it. A resume
+    /// continues with the batch after the last one trained. Call it at an optimizer step
+    /// boundary (`onTrainBatchEnd` after a step): gradients of an unfinished accumulation
+    /// window are not saved. ``ModelCheckpoint`` saves at the points where a resume is exact.
     /// - Throws: ``TrainerError`` outside `fit`; the write's error (on rank 0; other ranks
     ///   throw that rank 0 failed).
     public func saveCheckpoint(to path: String) throws {
