@@ -147,6 +147,15 @@ private func snapshot(_ folder: String) throws -> [String: Data] {
         }
         #expect(run.checkpoints.bestModelScore == keptScores.min())
         #expect(run.checkpoints.bestModelPath == folder + "/" + kept.min { $0.score < $1.score }!.file)
+
+        // From an epoch-end checkpoint: the same weights and the same ranking at the end.
+        let first = try #require(kept.first { !$0.file.hasPrefix("epoch=3") })
+        let resumedFolder = try makeTemporaryFolder()
+        let resumed = try Run(folder: resumedFolder, epochs: 4, monitor: "val_loss", saveTopK: 2, everyNTrainSteps: nil)
+        try resumed.fit(from: folder + "/" + first.file)
+        #expect(resumed.parameterBits == run.parameterBits)
+        #expect(resumed.checkpoints.kept.map(\.file) == kept.map(\.file))
+        #expect(resumed.checkpoints.kept.map(\.score) == keptScores)
     }
 
     @Test func aChangedRunShapeIsRefusedUnlessForced() throws {
