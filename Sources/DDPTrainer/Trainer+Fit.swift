@@ -68,6 +68,7 @@ extension Trainer {
             resumePoint = (currentEpoch, 0)
             try reachCheckpointBoundary(.epochEnd)
         }
+        try reachCheckpointBoundary(.fitEnd)
         try module.onFitEnd()
         for callback in callbacks { try callback.onFitEnd(self, module) }
         finished = true

@@ -96,8 +96,9 @@ private func snapshot(_ folder: String) throws -> [String: Data] {
         #expect(middle.schedulerStates.map(\.schedulerType) == ["StepLR"])
         #expect(middle.rankRandomStates.count == 1)
         #expect(middle.modelState.map(\.name) == run.model.stateDict().map(\.name))
+        // The end of training is saved to last alone.
         let last = try Checkpoint.read(from: folder + "/last.safetensors")
-        #expect(last.progress.globalStep == 16)
+        #expect(last.progress.globalStep == 18 && last.progress.epoch == 3 && last.progress.batchIndex == 0)
         let names16 = try Checkpoint.read(from: folder + "/epoch=2-step=16.safetensors")
         #expect(names16.callbackStates["ModelCheckpoint"]?.keys.filter { $0.hasPrefix("kept/") }.count == 4)
     }
@@ -308,5 +309,17 @@ private func snapshot(_ folder: String) throws -> [String: Data] {
         try resumed.fit(from: folder + "/by-hand.safetensors")
         #expect(resumed.parameterBits == full.parameterBits)
         #expect(throws: TrainerError.self) { try trainer.saveCheckpoint(to: folder + "/outside.safetensors") }
+    }
+
+    @Test func aLongerRunContinuesTheLastStateOfAFinishedOne() throws {
+        let folder = try makeTemporaryFolder()
+        let full = try Run(folder: try makeTemporaryFolder(), epochs: 3)
+        try full.fit()
+        let short = try Run(folder: folder, epochs: 2)
+        try short.fit()
+        let longer = try Run(folder: folder, epochs: 3)
+        try longer.fit(from: "last")
+        #expect(longer.parameterBits == full.parameterBits)
+        #expect(longer.loggedValues(after: 12) == full.loggedValues(after: 12))
     }
 }

@@ -16,8 +16,9 @@ import Foundation
 /// rank 0 alone writes. A file is written whole to a temporary name and renamed, and an
 /// older checkpoint is deleted only once its replacement is in place. A save happens at an
 /// optimizer step boundary (after the validation that follows that batch, if any), or when
-/// an epoch is over; a global step is saved once. When `maxSteps` ends training mid-epoch,
-/// that last state is saved too, so a longer run can continue from it.
+/// an epoch is over; a global step is saved once. With `saveLast`, the state at the end of
+/// training is always in `last.safetensors` (when `maxSteps` ends training mid-epoch, the
+/// state before the epoch's end), so a longer run can continue from it.
 public final class ModelCheckpoint: Callback {
     public enum Mode: String, Sendable { case min, max }
 
@@ -102,17 +103,23 @@ public final class ModelCheckpoint: Callback {
         case .epochEnd:
             guard let every = everyNEpochs, trainer.currentEpoch % every == 0 else { return }
             epochLabel = trainer.currentEpoch - 1
+        case .fitEnd:
+            // The final state goes to `last` alone, so that a longer run can continue it.
+            guard saveLast, lastSavedStep != trainer.globalStep else { return }
+            try save(epoch: trainer.currentEpoch - 1, trainer: trainer, ranked: false)
+            return
         }
         guard lastSavedStep != trainer.globalStep else { return }
-        try save(epoch: epochLabel, trainer: trainer)
+        try save(epoch: epochLabel, trainer: trainer, ranked: true)
     }
 
-    private func save(epoch: Int, trainer: Trainer) throws {
+    /// Saves `last` and, when `ranked`, a named checkpoint if it makes the top k.
+    private func save(epoch: Int, trainer: Trainer, ranked: Bool) throws {
         let step = trainer.globalStep
         var newFile: String?
         var evicted: [String] = []
         let score: Double? = monitor == nil ? Double(step) : monitor.flatMap { trainer.callbackMetrics[$0] }
-        if saveTopK != 0, let score {
+        if ranked, saveTopK != 0, let score {
             let worst = kept.indices.max { monitor == nil ? kept[$0].score > kept[$1].score : isWorse(kept[$1].score, than: kept[$0].score) }
             let full = saveTopK > 0 && kept.count >= saveTopK
             if !full || monitor == nil || isWorse(kept[worst!].score, than: score) {
@@ -177,6 +184,8 @@ enum CheckpointBoundary {
     case batchEnd(stepped: Bool, lastOfEpoch: Bool)
     /// After an epoch and its end-of-epoch work (epoch metrics, schedulers, callbacks).
     case epochEnd
+    /// When training is over.
+    case fitEnd
 }
 
 extension Trainer {
