@@ -100,7 +100,7 @@ import Testing
         let exported = try swiftDDP(["export", folder + "/checkpoints/last.safetensors", "--out", folder + "/weights.safetensors"])
         try #require(exported.exitCode == 0, "\(exported)")
         let cases = [("truncated.safetensors", "truncated"), ("corrupted.safetensors", "not a JSON object"),
-                     ("missing.safetensors", "no such file"), ("weights.safetensors", "not a swift-ddp checkpoint")]
+                     ("missing.safetensors", "does not exist"), ("weights.safetensors", "not a swift-ddp checkpoint")]
         for (file, phrase) in cases {
             expectOneLineError(try swiftDDP(["inspect", folder + "/" + file]), phrase)
             expectOneLineError(try swiftDDP(["export", folder + "/" + file, "--out", folder + "/out-\(file)"]), phrase)

@@ -63,6 +63,9 @@ extension Checkpoint {
     /// Reads the checkpoint at `path`.
     /// - Throws: ``CheckpointError`` for a missing, truncated, corrupted or foreign file.
     public static func read(from path: String) throws -> Checkpoint {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CheckpointError("checkpoint \(path) does not exist: give the path of a checkpoint file")
+        }
         let file: SafeTensorsFile
         do { file = try SafeTensorsFile.read(from: path) } catch let error as SafeTensorsError {
             throw CheckpointError("checkpoint \(error.path) \(error.reason)")
