@@ -4,7 +4,8 @@ import Foundation
 /// A file in the safetensors format: an 8-byte little-endian header length, a JSON header
 /// naming each tensor's dtype, shape and byte range, then the raw little-endian data.
 ///
-/// Tensors are written as `F32`. Reading accepts the float and integer dtypes PyTorch
+/// Tensors are written as `F32`, except those with exact ``float64Values``, written as `F64`.
+/// Reading accepts the float and integer dtypes PyTorch
 /// writes (`F32`, `F64`, `F16`, `BF16`, `I64`, `I32`, `I16`, `I8`, `U8`, `BOOL`) and converts
 /// them to Float32. Every offset and size is checked before data is touched, so a truncated
 /// or corrupted file is an error, never a crash.
@@ -13,10 +14,17 @@ public struct SafeTensorsFile {
     public var tensors: [(name: String, tensor: Tensor)]
     /// The free-form `__metadata__` strings.
     public var metadata: [String: String]
+    /// The exact values of the tensors stored as `F64`, by name (each also in ``tensors``,
+    /// rounded to Float32). Writing stores a tensor named here as `F64` from these values.
+    public var float64Values: [String: [Double]]
 
-    public init(tensors: [(name: String, tensor: Tensor)] = [], metadata: [String: String] = [:]) {
+    public init(
+        tensors: [(name: String, tensor: Tensor)] = [], metadata: [String: String] = [:],
+        float64Values: [String: [Double]] = [:]
+    ) {
         self.tensors = tensors
         self.metadata = metadata
+        self.float64Values = float64Values
     }
 
     /// The tensors by name.
@@ -38,9 +46,10 @@ public struct SafeTensorsFile {
             header += "\"__metadata__\":{\(entries.joined(separator: ","))},"
         }
         header += tensors.map { name, tensor in
-            let end = offset + tensor.count * 4
+            let wide = float64Values[name] != nil
+            let end = offset + tensor.count * (wide ? 8 : 4)
             defer { offset = end }
-            return "\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(tensor.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}"
+            return "\(jsonString(name)):{\"dtype\":\"\(wide ? "F64" : "F32")\",\"shape\":[\(tensor.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}"
         }.joined(separator: ",")
         header += "}"
         // Pad with spaces so the data starts 8-byte aligned, as the reference writer does.
@@ -49,9 +58,14 @@ public struct SafeTensorsFile {
         var data = Data(capacity: 8 + headerBytes.count + offset)
         withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { data.append(contentsOf: $0) }
         data.append(contentsOf: headerBytes)
-        for (_, tensor) in tensors {
-            // Float32 is little-endian on every platform this runs on.
-            data.append(UnsafeBufferPointer(start: tensor.data, count: tensor.count))
+        for (name, tensor) in tensors {
+            // Float32 and Float64 are little-endian on every platform this runs on.
+            if let values = float64Values[name] {
+                precondition(values.count == tensor.count, "float64Values['\(name)'] has \(values.count) values for \(tensor.count) elements")
+                values.withUnsafeBufferPointer { data.append($0) }
+            } else {
+                data.append(UnsafeBufferPointer(start: tensor.data, count: tensor.count))
+            }
         }
         return data
     }
@@ -127,15 +141,21 @@ public struct SafeTensorsFile {
         guard covered == dataLength else {
             throw SafeTensorsError(source, "has \(dataLength - covered) bytes after its last tensor: corrupted")
         }
+        var float64Values: [String: [Double]] = [:]
         let tensors = bytes.withUnsafeBufferPointer { buffer in
             entries.map { entry -> (name: String, tensor: Tensor) in
                 let tensor = Tensor(uninitializedShape: entry.shape)
-                entry.dtype.convert(UnsafeRawPointer(buffer.baseAddress! + headerEnd + entry.begin),
-                                    count: tensor.count, into: tensor.data)
+                let start = UnsafeRawPointer(buffer.baseAddress! + headerEnd + entry.begin)
+                entry.dtype.convert(start, count: tensor.count, into: tensor.data)
+                if entry.dtype == .f64 {
+                    float64Values[entry.name] = (0..<tensor.count).map {
+                        Double(bitPattern: UInt64(littleEndian: start.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)))
+                    }
+                }
                 return (entry.name, tensor)
             }
         }
-        return SafeTensorsFile(tensors: tensors, metadata: metadata)
+        return SafeTensorsFile(tensors: tensors, metadata: metadata, float64Values: float64Values)
     }
 
     /// The element types that can be read.

@@ -127,6 +127,31 @@ final class MetricStore {
         return result
     }
 
+    // MARK: Checkpoints
+
+    /// This rank's running training-epoch means, in the order first logged.
+    var trainingEpochSums: [EpochMetricSum] {
+        let entries = epochEntries[.training] ?? [:]
+        return (epochNames[.training] ?? []).map { name in
+            let entry = entries[name]!
+            return EpochMetricSum(name: name, weightedSum: entry.weightedSum, weight: entry.weight,
+                                  syncDist: entry.syncDist, progressBar: entry.progressBar)
+        }
+    }
+
+    /// Continues the training epoch's means from a checkpoint's sums.
+    func restoreTrainingEpochSums(_ sums: [EpochMetricSum]) {
+        epochNames[.training] = sums.map(\.name)
+        epochEntries[.training] = Dictionary(sums.map {
+            ($0.name, EpochEntry(weightedSum: $0.weightedSum, weight: $0.weight, syncDist: $0.syncDist, progressBar: $0.progressBar))
+        }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Restores the latest metrics that callbacks and schedulers decide on.
+    func restoreCallbackMetrics(_ values: [String: Double]) {
+        callbackMetrics = values
+    }
+
     /// Forgets step values not yet finished (a skipped batch) without logging them.
     func discardStep() { stepEntries.removeAll(keepingCapacity: true) }
 

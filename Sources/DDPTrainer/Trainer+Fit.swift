@@ -11,15 +11,28 @@ extension Trainer {
     /// The loaders are sharded over the ranks: each rank reads its share of every global batch
     /// (the training remainder padded as the loader says, validation samples each read once).
     ///
+    /// With `checkpointPath` (a checkpoint file, or `"last"` for the `last.safetensors` of the
+    /// ``ModelCheckpoint`` callback), the run saved there continues exactly, mid-epoch
+    /// included: weights, optimizer and scheduler states, callback states, counters, random
+    /// streams and the position in the data. On another number of ranks it continues with the
+    /// same global batches (and says so). A checkpoint of another run shape (seed, global
+    /// batch size, training set, accumulation, exact configuration keys) is refused unless
+    /// `forceResume`; one of another model is always refused.
+    ///
     /// A collective: every rank calls it with the same module structure and data sizes.
     /// - Throws: a configuration mistake (``TrainerError``), a model that differs between ranks
-    ///   (`ModelMismatchError`, on every rank), or whatever the module throws.
-    public func fit<Module: TrainingModule>(_ module: Module, train: DataLoader, validation: DataLoader? = nil) throws {
+    ///   (`ModelMismatchError`, on every rank), a checkpoint that cannot be resumed
+    ///   (``CheckpointError``), or whatever the module throws.
+    public func fit<Module: TrainingModule>(
+        _ module: Module, train: DataLoader, validation: DataLoader? = nil,
+        checkpointPath: String? = nil, forceResume: Bool = false
+    ) throws {
         try ModuleAttachment.attach(module, to: self)
         var finished = false
         defer {
             ModuleAttachment.detach(module)
             self.module = nil
+            runShape = nil
             metrics.stage = .idle
             progress = nil
             // On an error, still flush what was logged (the first error is the one reported).
@@ -31,6 +44,17 @@ extension Trainer {
         let validationLoader = try validation?.sharded(rank: rank, worldSize: worldSize, remainder: .uneven)
         numTrainingBatches = limitTrainBatches.batches(of: trainLoader.batchesPerEpoch)
         numValidationBatches = validationLoader.map { limitValBatches.batches(of: $0.batchesPerEpoch) } ?? 0
+        runShape = RunShape(
+            worldSize: worldSize, globalBatchSize: trainLoader.globalBatchSize, seed: seed,
+            dataOrderSeed: train.sampler.shuffle ? train.sampler.seed : nil,
+            trainingSetSize: train.dataset.count, accumulateGradBatches: accumulateGradBatches)
+        var firstBatch = 0
+        resumeNotes = []
+        if let checkpointPath {
+            let path = try resolveCheckpointPath(checkpointPath)
+            firstBatch = try restore(try Checkpoint.read(from: path), source: path, module: module, force: forceResume)
+        }
+        resumePoint = (currentEpoch, firstBatch)
         if enableProgressBar && isGlobalZero {
             progress = ProgressReporter(totalEpochs: maxEpochs == Int.max ? nil : maxEpochs)
         }
@@ -38,9 +62,13 @@ extension Trainer {
         try module.onFitStart()
         for callback in callbacks { try callback.onFitStart(self, module) }
         while currentEpoch < maxEpochs && !shouldStop && !reachedMaxSteps {
-            try trainEpoch(module, loader: trainLoader, validation: validationLoader)
+            try trainEpoch(module, loader: trainLoader, validation: validationLoader, startingAt: firstBatch)
+            firstBatch = 0
             currentEpoch += 1
+            resumePoint = (currentEpoch, 0)
+            try reachCheckpointBoundary(.epochEnd)
         }
+        try reachCheckpointBoundary(.fitEnd)
         try module.onFitEnd()
         for callback in callbacks { try callback.onFitEnd(self, module) }
         finished = true
@@ -111,15 +139,16 @@ extension Trainer {
         }
     }
 
-    /// One training epoch, with the validation runs that fall in it.
-    func trainEpoch(_ module: some TrainingModule, loader: DataLoader, validation: DataLoader?) throws {
+    /// One training epoch, with the validation runs that fall in it, from batch `firstBatch`
+    /// (later than 0 when resuming mid-epoch).
+    func trainEpoch(_ module: some TrainingModule, loader: DataLoader, validation: DataLoader?, startingAt firstBatch: Int = 0) throws {
         module.train()
         metrics.stage = .training
         try module.onTrainEpochStart()
         for callback in callbacks { try callback.onTrainEpochStart(self, module) }
 
-        var batches = loader.batches(epoch: currentEpoch).makeIterator()
-        var index = 0
+        var batches = loader.batches(epoch: currentEpoch, skippingBatches: firstBatch).makeIterator()
+        var index = firstBatch
         progress?.startEpoch(currentEpoch, batches: numTrainingBatches)
         while index < numTrainingBatches, let batch = batches.next() {
             batchIndex = index
@@ -129,6 +158,7 @@ extension Trainer {
             if let validation, shouldValidate(afterBatch: index) {
                 try validate(module, loader: validation)
             }
+            try reachCheckpointBoundary(.batchEnd(stepped: !steppedThisBatch.isEmpty, lastOfEpoch: index + 1 == numTrainingBatches))
             index += 1
             if shouldStop || reachedMaxSteps { break }
         }
@@ -163,6 +193,8 @@ extension Trainer {
         samplesSeen += batch.count * worldSize
         let stepped = !steppedThisBatch.isEmpty
         if stepped { globalStep += 1 }
+        // From here on this batch is trained: a checkpoint continues after it.
+        resumePoint = (currentEpoch, batchIndex + 1)
 
         let stepValues = metrics.finishStep(communicator: communicator)
         if stepped && globalStep % logEveryNSteps == 0 { try record(stepValues) }

@@ -74,6 +74,16 @@ public final class Trainer {
     /// The loss of the last optimizer step, averaged over ranks and accumulated batches.
     public internal(set) var lastStepLoss: Float?
 
+    // MARK: Checkpoints
+
+    /// The run's description saved in checkpoints (model, options), as text by name.
+    public var runConfiguration: [String: String] = [:]
+    /// The keys of ``runConfiguration`` a resume must match to continue the run exactly
+    /// (say, the model and the learning rate, not the number of epochs).
+    public var exactConfigurationKeys: Set<String> = []
+    /// What the last resume had to say (another number of ranks, a forced resume).
+    public internal(set) var resumeNotes: [String] = []
+
     // MARK: What the module configured
 
     /// The wrapped optimizers, in the order `configureOptimizers()` returned them.
@@ -120,6 +130,10 @@ public final class Trainer {
     /// Per optimizer: the sum and count of the losses in the current accumulation window.
     var windowLosses: [(sum: Double, count: Int)] = []
     var audit: ParameterAudit?
+    /// What resuming compares: the shape of the run being fitted.
+    var runShape: RunShape?
+    /// Where a resume from the current state would continue: the epoch and its next batch.
+    var resumePoint = (epoch: 0, batchIndex: 0)
     var progress: ProgressReporter?
 
     /// - Throws: ``TrainerError`` for an option out of range.

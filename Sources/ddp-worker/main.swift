@@ -6,6 +6,7 @@
 //   ddp-worker bench-scaling           aggregate samples/s of the MLP 784-1024-1024-10 (batch 128 per rank)
 //                                      on all ranks against rank 0 alone, alternating, in one job
 //   ddp-worker examples [--only a,b]   the optimization-guide examples, one JSON result per line on rank 0
+//   ddp-worker resume --dir D [--resume PATH|last]   train with checkpoints, maybe resuming; JSON result on rank 0
 //
 // Not a user tool: the options exist to inject the failures the tests check.
 import Foundation
@@ -158,6 +159,17 @@ case "examples":
             let result = try example.run(communicator, globalBatchSize)
             if communicator.isRoot { print(String(decoding: try encoder.encode(result), as: UTF8.self)) }
         }
+    }
+    MPICommunicator.finalize()
+case "resume":
+    let configuration: ResumeConfiguration
+    do { configuration = try ResumeConfiguration(options: &options); try options.checkAllUsed() } catch {
+        usageFailure("\(error)")
+    }
+    let communicator = makeCommunicator()
+    RankFailure.installSignalHandlers(rank: communicator.rank)
+    RankFailure.run(communicator: communicator) {
+        try trainForResume(configuration, communicator: communicator)
     }
     MPICommunicator.finalize()
 default:

@@ -6,6 +6,6 @@ struct SwiftDDPCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swift-ddp",
         abstract: "Data-parallel neural-network training over MPI.",
-        subcommands: [Fit.self, Bench.self],
+        subcommands: [Fit.self, Bench.self, Inspect.self, Export.self],
         defaultSubcommand: Fit.self)
 }

@@ -1,0 +1,115 @@
+import Foundation
+import OptimizationExamples
+import SwiftDDP
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the `resume` scenario does, from its options.
+struct ResumeConfiguration {
+    /// The run's folder: `checkpoints/` and `logs/` (rank 0) go there.
+    var directory: String
+    /// A checkpoint to continue from (a path, or `last`); `nil` starts afresh.
+    var resume: String?
+    var force: Bool
+    var epochs: Int
+    /// Samples per step over all ranks.
+    var globalBatch: Int
+    var samples: Int
+    var everySteps: Int
+    var dropout: Float
+    var seed: Int
+    var hidden: Int
+    var maxSteps: Int?
+
+    init(options: inout Options) throws {
+        guard let directory = options.string("dir") else { throw UsageError(description: "--dir is required") }
+        self.directory = directory
+        resume = options.string("resume")
+        force = options.flag("force")
+        epochs = try options.int("epochs", 3)
+        globalBatch = try options.int("batch", 8)
+        samples = try options.int("samples", 48)
+        everySteps = try options.int("every-steps", 4)
+        dropout = try options.float("dropout", 0.25)
+        seed = try options.int("seed", 5)
+        hidden = try options.int("hidden", 16)
+        let steps = try options.int("max-steps", 0)
+        maxSteps = steps > 0 ? steps : nil
+    }
+}
+
+/// A small classifier with dropout (drawing from the per-rank stream), Adam and a per-step
+/// StepLR: every piece of state a resume has to bring back.
+final class ResumeModel: Module, TrainingModule {
+    let net: Sequential
+    override var namedChildren: [(String, Module)] { [("net", net)] }
+
+    init(hidden: Int, dropout: Float) {
+        var generator = RandomGenerator(seed: 3)
+        var layers: [any Layer] = [Linear(6, hidden, using: &generator), ReLU()]
+        if dropout > 0 { layers.append(Dropout(dropout)) }
+        layers.append(Linear(hidden, 3, using: &generator))
+        net = Sequential(layers)
+    }
+
+    func trainingStep(_ batch: Batch, batchIndex: Int) throws -> Tensor? {
+        let loss = crossEntropy(net(batch.inputs), targets: batch.labels)
+        log("train_loss", loss, onStep: true, onEpoch: true, syncDist: true)
+        return loss
+    }
+
+    func validationStep(_ batch: Batch, batchIndex: Int) throws {
+        log("val_loss", crossEntropy(net(batch.inputs), targets: batch.labels))
+    }
+
+    func configureOptimizers() throws -> OptimizerConfiguration {
+        let adam = try Adam(parameters(), lr: 0.02)
+        return OptimizerConfiguration(adam, scheduler: SchedulerConfiguration(try StepLR(adam, stepSize: 5, gamma: 0.5), interval: .step))
+    }
+}
+
+/// Trains ``ResumeModel`` for `epochs` with a checkpoint every `everySteps` steps (all kept),
+/// possibly resuming; rank 0 prints one JSON line: the final parameters' bit patterns, every
+/// logged value (with its bit pattern) and the trainer's notes.
+func trainForResume(_ configuration: ResumeConfiguration, communicator: any Communicator) throws {
+    guard configuration.globalBatch % communicator.worldSize == 0 else {
+        throw UsageError(description: "--batch \(configuration.globalBatch) does not split over \(communicator.worldSize) ranks")
+    }
+    let data = ExampleData.classification(count: configuration.samples)
+    let validation = ExampleData.classification(count: 16)
+    let model = ResumeModel(hidden: configuration.hidden, dropout: configuration.dropout)
+    let checkpoints = ModelCheckpoint(directory: configuration.directory + "/checkpoints", saveTopK: -1,
+                                      everyNTrainSteps: configuration.everySteps)
+    let logs = configuration.directory + "/logs"
+    let loggers: [any MetricsLogger] = communicator.isRoot ? [try CSVLogger(directory: logs), try TensorBoardLogger(directory: logs)] : []
+    let trainer = try Trainer(
+        maxEpochs: configuration.epochs, maxSteps: configuration.maxSteps, logEveryNSteps: 1,
+        seed: UInt64(configuration.seed), communicator: communicator,
+        callbacks: [checkpoints, EarlyStopping(monitor: "val_loss", patience: 100)],
+        loggers: loggers, enableProgressBar: false)
+    trainer.runConfiguration = ["model": "6-\(configuration.hidden)-3 dropout \(configuration.dropout)"]
+    trainer.exactConfigurationKeys = ["model"]
+    let perRank = configuration.globalBatch / communicator.worldSize
+    try trainer.fit(model, train: try DataLoader(data, batchSize: perRank, seed: UInt64(configuration.seed)),
+                    validation: try DataLoader(validation, batchSize: 4, shuffle: false),
+                    checkpointPath: configuration.resume, forceResume: configuration.force)
+
+    guard communicator.isRoot else { return }
+    var events: [[String: Any]] = []
+    for record in trainer.loggedEvents {
+        for value in record.values {
+            events.append(["step": record.step, "epoch": record.epoch, "name": value.name,
+                           "value": value.value, "bits": String(value.value.bitPattern)])
+        }
+    }
+    let result: [String: Any] = [
+        "world_size": communicator.worldSize,
+        "global_step": trainer.globalStep,
+        "parameters": model.parameters().flatMap(\.scalars).map { Int($0.bitPattern) },
+        "events": events,
+        "notes": trainer.resumeNotes,
+    ]
+    print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
+    fflush(stdout)
+}
