@@ -11,6 +11,9 @@ public struct GANOptions: Sendable {
 
     /// What to generate.
     public var data: GANDataChoice
+    /// The standard deviation of each gaussian of the ring (radius 2); mode coverage counts
+    /// samples within 3 of these of a center.
+    public var ringStd: Float
     public var optimization: Optimization
     /// The size of the generator's input noise.
     public var latentSize: Int
@@ -35,7 +38,7 @@ public struct GANOptions: Sendable {
     public var evaluationSampleCount: Int
 
     public init(
-        data: GANDataChoice = .ring, optimization: Optimization = .manual, latentSize: Int = 8,
+        data: GANDataChoice = .ring, ringStd: Float = 0.05, optimization: Optimization = .manual, latentSize: Int = 8,
         hiddenSize: Int = 128, hiddenLayers: Int = 2,
         generatorLearningRate: Double = 1e-3, discriminatorLearningRate: Double = 1e-3,
         beta1: Double = 0.5, beta2: Double = 0.999,
@@ -43,6 +46,7 @@ public struct GANOptions: Sendable {
         seed: UInt64 = 0, evaluationSampleCount: Int = 2000
     ) {
         self.data = data
+        self.ringStd = ringStd
         self.optimization = optimization
         self.latentSize = latentSize
         self.hiddenSize = hiddenSize
@@ -69,6 +73,7 @@ public struct GANOptions: Sendable {
             "optimizer frequencies must be at least 1")
         try TaskError.require(optimization == .automatic || generatorFrequency == nil,
             "optimizer frequencies need automatic optimization (manual optimization steps both players every batch)")
+        try TaskError.require(ringStd > 0, "the ring's gaussians need a positive standard deviation, got \(ringStd)")
         try TaskError.require(evaluationSampleCount > 0, "the GAN needs at least one evaluation sample")
     }
 }

@@ -39,7 +39,7 @@ public final class GANTask: Module, TrainingModule {
         try options.validate()
         self.options = options
         switch options.data {
-        case .ring: data = try GANData.ring(seed: options.seed)
+        case .ring: data = try GANData.ring(std: options.ringStd, seed: options.seed)
         case .digits: data = try GANData.digits(seed: options.seed)
         }
         let hidden = Array(repeating: options.hiddenSize, count: options.hiddenLayers)
