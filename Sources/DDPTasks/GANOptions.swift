@@ -38,7 +38,7 @@ public struct GANOptions: Sendable {
     public var evaluationSampleCount: Int
 
     public init(
-        data: GANDataChoice = .ring, ringStd: Float = 0.05, optimization: Optimization = .manual, latentSize: Int = 8,
+        data: GANDataChoice = .ring, ringStd: Float = 0.1, optimization: Optimization = .manual, latentSize: Int = 8,
         hiddenSize: Int = 128, hiddenLayers: Int = 2,
         generatorLearningRate: Double = 1e-3, discriminatorLearningRate: Double = 1e-3,
         beta1: Double = 0.5, beta2: Double = 0.999,
