@@ -24,7 +24,7 @@ public struct GANData {
 
     /// `count` ring points in all (a tenth held out), from `seed`.
     public static func ring(
-        modes: Int = 8, radius: Float = 2, std: Float = 0.02, count: Int = 4096, seed: UInt64 = 0
+        modes: Int = 8, radius: Float = 2, std: Float = 0.1, count: Int = 4096, seed: UInt64 = 0
     ) throws -> GANData {
         let validationCount = max(count / 10, 1)
         let points = try SyntheticData.gaussianRing(modes: modes, radius: radius, std: std, count: count + validationCount, seed: seed)
