@@ -10,6 +10,10 @@
 ///     let (train, validation) = try task.loaders(batchSize: 128 / worldSize)
 ///     try Trainer(maxSteps: 2000, communicator: communicator).fit(task, train: train, validation: validation)
 ///
+/// The noise of each training batch comes from ``BatchNoise``, keyed by the trainer's
+/// `batchesSeen`: a global batch gets the same noise on any number of ranks, so a run on N
+/// ranks trains like one process reading the same global batches.
+///
 /// Logged names (training values averaged over ranks, so each is the global batch's):
 /// - `d_loss`: the discriminator's binary cross-entropy on real plus generated samples.
 /// - `g_loss`: the generator's non-saturating loss, `BCE(D(G(z)), real)`.

@@ -3,7 +3,8 @@ import DDPTestSupport
 import Foundation
 import Testing
 
-@Suite struct CycleGANTaskTests {
+// Serialized: training cases running side by side on a small machine mostly wait on each other.
+@Suite(.serialized) struct CycleGANTaskTests {
     @Test(arguments: [DigitTransform.inverted, .rotated])
     func cycleErrorFallsFiveFold(transform: DigitTransform) throws {
         let task = try CycleGANTask(CycleGANOptions(transform: transform, optimizers: .single(learningRate: 1e-3)))
