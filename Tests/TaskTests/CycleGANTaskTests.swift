@@ -63,4 +63,27 @@ import Testing
         #expect(DigitTransform.inverted.apply(to: a).scalars != b.scalars)
         #expect(DigitTransform.inverted.apply(to: domains.validation.inputs).scalars == domains.validation.targets!.scalars)
     }
+
+    @Test func commandLineFlagsChooseTheOptimizers() throws {
+        guard case .single(let rate) = try CycleGANOptions.Optimizers(layout: .single, learningRate: 2e-4) else {
+            Issue.record("single is not one optimizer"); return
+        }
+        #expect(rate == 2e-4)
+        guard case let .independent(gA, gB, dA, dB) = try CycleGANOptions.Optimizers(
+            layout: .separate, learningRate: 2e-4, generatorB: 5e-4, discriminatorA: 1e-4) else {
+            Issue.record("separate with rates is not four independent optimizers"); return
+        }
+        #expect([gA, gB, dA, dB] == [2e-4, 5e-4, 1e-4, 2e-4])
+        guard case .sharedSchedule(let schedule) = try CycleGANOptions.Optimizers(
+            layout: .separate, learningRate: 2e-4, decaySteps: 10_000, decayRate: 0.9) else {
+            Issue.record("separate with a decay is not a shared schedule"); return
+        }
+        #expect(schedule == ExponentialDecay(initialLearningRate: 2e-4, decaySteps: 10_000, decayRate: 0.9))
+        #expect(throws: TaskError.self) { try CycleGANOptions.Optimizers(layout: .single, learningRate: 1e-3, generatorA: 1e-4) }
+        #expect(throws: TaskError.self) {
+            try CycleGANOptions.Optimizers(layout: .separate, learningRate: 1e-3, generatorA: 1e-4, decaySteps: 10, decayRate: 0.9)
+        }
+        #expect(throws: TaskError.self) { try CycleGANOptions.Optimizers(layout: .separate, learningRate: 1e-3, decaySteps: 10) }
+        #expect(CycleGANOptions.Layout(rawValue: "separate") == .separate)
+    }
 }
