@@ -1,10 +1,6 @@
-/// A task's options do not make sense; the message says which and how to fix it.
+/// A task that cannot be built as configured: the message says what is wrong and what to do.
 public struct TaskError: Error, CustomStringConvertible, Equatable {
     public let description: String
 
     public init(_ description: String) { self.description = description }
-
-    static func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {
-        if !condition { throw TaskError(message()) }
-    }
 }
