@@ -1,0 +1,78 @@
+import DDPTasks
+import Foundation
+
+/// A configured run of a task on this process's rank: everything that can go wrong with the
+/// user's options or data is found when it is made, before MPI starts, so every rank fails
+/// alike and at once; then ``start(_:)`` joins the other ranks and trains or validates.
+struct TrainingJob {
+    let configuration: RunConfiguration
+    let launch: LaunchEnvironment
+
+    init(configuration: RunConfiguration, launch: LaunchEnvironment) throws {
+        self.configuration = configuration
+        self.launch = configuration.value(\.debug) ? LaunchEnvironment(rank: 0, worldSize: 1) : launch
+        // Built once here for its errors; the job builds it again for the world it runs in.
+        _ = try TaskRegistry.build(configuration.taskSettings(worldSize: self.launch.worldSize))
+    }
+
+    /// Starts MPI (unless `debug`), then runs `work` on every rank; an error on any rank
+    /// prints one line naming the rank and ends every rank.
+    func start(_ work: (any Communicator, BuiltTask) throws -> Void) {
+        let communicator = makeCommunicator(debug: configuration.value(\.debug))
+        defer { MPICommunicator.finalize() }
+        RankFailure.installSignalHandlers(rank: communicator.rank)
+        RankFailure.run(communicator: communicator) {
+            let task = try TaskRegistry.build(configuration.taskSettings(worldSize: communicator.worldSize))
+            try work(communicator, task)
+        }
+    }
+
+    /// Trains the task, logging to `log-dir` from rank 0, and prints a summary there.
+    func fit() {
+        start { communicator, task in
+            let logDir = configuration.value(\.logDir)
+            var loggers: [any MetricsLogger] = []
+            if communicator.isRoot {
+                loggers = [try CSVLogger(directory: logDir), try TensorBoardLogger(directory: logDir), try CurvesPlot(directory: logDir)]
+                try HyperparametersFile.write(configuration.resolved, to: logDir)
+            }
+            let checkpoints = try Checkpointing.setUp(configuration.checkpointPlan, module: task.module, communicator: communicator)
+            let trainer = try configuration.makeTrainer(communicator: communicator, callbacks: checkpoints.callbacks, loggers: loggers)
+            let loader = try task.trainingLoader()
+            if communicator.isRoot {
+                let steps = (loader.batchesPerEpoch + communicator.worldSize - 1) / communicator.worldSize
+                print("swift-ddp: \(configuration.value(\.task)) on \(task.data.source), \(communicator.worldSize) rank(s): "
+                      + "\(task.summary); \(steps) batches/epoch of \(task.batchSize * communicator.worldSize) samples; logs in \(logDir)/")
+            }
+            let started = MonotonicClock.seconds()
+            try trainer.fit(task.module, train: loader, validation: task.validationLoader())
+            if communicator.isRoot {
+                print("done in \(formatted(MonotonicClock.seconds() - started)) s: " + summary(trainer.callbackMetrics))
+            }
+        }
+    }
+
+    /// Validates the task's model from the checkpoint in the plan and prints the metrics on rank 0.
+    func validate() {
+        start { communicator, task in
+            guard let validation = try task.validationLoader() else {
+                throw CommandError("validate needs validation samples: set --val-split above 0")
+            }
+            _ = try Checkpointing.setUp(configuration.checkpointPlan, module: task.module, communicator: communicator)
+            let trainer = try configuration.makeTrainer(communicator: communicator, callbacks: [], loggers: [])
+            let metrics = try trainer.validate(task.module, data: validation)
+            if communicator.isRoot { print(summary(metrics)) }
+        }
+    }
+
+    private func summary(_ metrics: [String: Double]) -> String {
+        let shown = ["val_acc", "val_loss", "train_loss"].compactMap { name in metrics[name].map { "\(name) \(formatted($0))" } }
+        return shown.isEmpty ? "no metrics logged" : shown.joined(separator: ", ")
+    }
+}
+
+/// `value` to four decimals.
+func formatted(_ value: Double) -> String {
+    let scaled = (value * 10000).rounded() / 10000
+    return String(scaled)
+}
