@@ -2,9 +2,14 @@
 /// each optimizer step is one batch of all samples, and L-BFGS calls the trainer's closure
 /// (forward, backward, gradient averaging over ranks) as often as its line search needs.
 ///
+/// The loss adds an L2 penalty on the weights (as scikit-learn's logistic regression does), so
+/// that separable data still has a finite optimum for L-BFGS to converge to.
+///
 /// Weights are named as PyTorch's `nn.Linear` held as `self.linear` (`linear.weight`, `linear.bias`).
 public final class LogisticRegressionLBFGS: Module, TrainingModule {
     public let linear: Linear
+    /// The factor of the squared weights' sum in the training loss.
+    public static let weightPenalty: Float = 1e-4
     let optimizerSettings: OptimizerSettings
     let schedulerSettings: SchedulerSettings
     let runLength: SchedulerSettings.RunLength
@@ -21,7 +26,7 @@ public final class LogisticRegressionLBFGS: Module, TrainingModule {
     }
 
     public func trainingStep(_ batch: Batch, batchIndex: Int) throws -> Tensor? {
-        crossEntropy(linear(batch.inputs), targets: batch.labels)
+        crossEntropy(linear(batch.inputs), targets: batch.labels) + Self.weightPenalty * (linear.weight * linear.weight).sum()
     }
 
     /// Steps with the closure (L-BFGS evaluates it repeatedly), then logs the loss it

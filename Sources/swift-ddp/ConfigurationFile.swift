@@ -1,3 +1,4 @@
+import DDPTasks
 import Foundation
 import Yams
 
@@ -44,7 +45,7 @@ enum ConfigurationFile {
 
     /// `configuration` as YAML, one key per line, in the order of the options.
     static func yaml(_ configuration: RunConfiguration) throws -> String {
-        try YAMLEncoder().encode(configuration)
+        try PortableYAMLFloats.rewrite(YAMLEncoder().encode(configuration))
     }
 
     private static func position(_ mark: Mark?) -> String {

@@ -3,7 +3,8 @@ import DDPTestSupport
 import Foundation
 import Testing
 
-@Suite struct TaskRegistryTests {
+// Serialized: building a task seeds and draws from the process-wide default generator.
+@Suite(.serialized) struct TaskRegistryTests {
     @Test func listsEveryBuiltInTaskWithTheClassifierFirst() throws {
         #expect(TaskRegistry.all.map(\.name) == ["classifier", "finetune", "lbfgs", "regression"])
         #expect(TaskRegistry.defaultTask.name == "classifier")
@@ -36,8 +37,11 @@ import Testing
         let first = try TaskRegistry.build(TaskSettings(data: DataSettings(seed: 3), seed: 3))
         let second = try TaskRegistry.build(TaskSettings(data: DataSettings(seed: 3), seed: 3))
         let other = try TaskRegistry.build(TaskSettings(data: DataSettings(seed: 4), seed: 4))
-        #expect(first.module.parameters()[0].scalars == second.module.parameters()[0].scalars)
-        #expect(first.module.parameters()[0].scalars != other.module.parameters()[0].scalars)
+        let same = first.module.parameters()[0].scalars == second.module.parameters()[0].scalars
+        let different = first.module.parameters()[0].scalars != other.module.parameters()[0].scalars
+        #expect(same && different)
+        let split = { (task: BuiltTask) in (task.data.validation as? Subset)?.indices ?? [] }
+        #expect(split(first) == split(second) && split(first) != split(other))
     }
 
     @Test func fineTuningTrainsTheFeaturesAtATenthOfTheHeadsLearningRate() throws {
@@ -57,7 +61,10 @@ import Testing
 
         let tuned = try TaskRegistry.build(TaskSettings(task: "finetune", initFrom: path, seed: 1))
         let loaded = Dictionary(uniqueKeysWithValues: tuned.module.stateDict().map { ($0.name, $0.tensor.scalars) })
-        for (name, tensor) in features { #expect(loaded[name] == tensor.scalars) }
+        #expect(features.allSatisfy { loaded[$0.name] == $0.tensor.scalars })
+        let head = tuned.module.stateDict().first { $0.name == "classifier.0.weight" }!.tensor.scalars
+        let pretrainedHead = pretrained.module.stateDict().first { $0.name == "classifier.0.weight" }!.tensor.scalars
+        #expect(head != pretrainedHead)
     }
 
     @Test func initFromAFileOfOtherNamesSaysWhatItExpected() throws {
