@@ -22,8 +22,14 @@ struct TrainingJob {
         defer { MPICommunicator.finalize() }
         RankFailure.installSignalHandlers(rank: communicator.rank)
         RankFailure.run(communicator: communicator) {
-            let task = try TaskRegistry.build(configuration.taskSettings(worldSize: communicator.worldSize))
-            try work(communicator, task)
+            do {
+                let task = try TaskRegistry.build(configuration.taskSettings(worldSize: communicator.worldSize))
+                try work(communicator, task)
+            } catch let error as CommandError {
+                throw SameOnEveryRank(description: error.description)
+            } catch let error as TaskError {
+                throw SameOnEveryRank(description: error.description)
+            }
         }
     }
 
@@ -75,4 +81,14 @@ struct TrainingJob {
 func formatted(_ value: Double) -> String {
     let scaled = (value * 10000).rounded() / 10000
     return String(scaled)
+}
+
+/// A mistake in the options that every rank finds alike after MPI has started: rank 0 alone
+/// reports it, as `swift-ddp: error: ...`, and ends the job.
+struct SameOnEveryRank: CollectiveError {
+    let message: String
+
+    init(description: String) { message = description }
+
+    var description: String { "error: " + message }
 }

@@ -13,7 +13,7 @@ import Testing
         #expect(accuracy >= 0.95, "\(result)")
         #expect(result.standardOutput.contains("val_acc"), "\(result)")
         // Without a terminal the progress reporter writes plain lines on standard error.
-        #expect(result.standardError.contains("epoch"), "\(result)")
+        #expect(result.standardError.contains("Epoch 20/20"), "\(result)")
         let hparams = try String(contentsOfFile: logs + "/hparams.yaml", encoding: .utf8)
         #expect(hparams.contains("task: classifier"))
         // train_loss is logged once per optimizer step (every 10th is written by default).
