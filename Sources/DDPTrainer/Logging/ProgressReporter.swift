@@ -1,3 +1,4 @@
+import DDPDistributed
 import DDPTensor
 import Foundation
 #if canImport(Glibc)
@@ -60,15 +61,25 @@ public final class ProgressReporter {
         epochStart = clock()
     }
 
-    /// Writes to `output`, standard error by default; whether it is a terminal, and its width,
-    /// are asked of the operating system unless given. A failed write (a closed pipe) is
-    /// ignored, since progress is not worth stopping training for.
-    public convenience init(output: FileHandle = .standardError, isTerminal: Bool? = nil, totalEpochs: Int?) {
+    /// Writes to `output` (by default ``defaultOutput``); whether it is a terminal, and its
+    /// width, are asked of the operating system unless given. A failed write (a closed pipe)
+    /// is ignored, since progress is not worth stopping training for.
+    public convenience init(output: FileHandle? = nil, isTerminal: Bool? = nil, totalEpochs: Int?) {
+        let output = output ?? Self.defaultOutput
         let descriptor = output.fileDescriptor
         let terminal = isTerminal ?? (isatty(descriptor) != 0)
         self.init(
             write: { try? output.write(contentsOf: Data($0.utf8)) }, isTerminal: terminal, totalEpochs: totalEpochs,
             width: terminal ? Self.terminalWidth(descriptor) : nil)
+    }
+
+    /// Standard error; but in a rank that `mpirun` started from a terminal, standard output.
+    ///
+    /// Open MPI gives each rank a pseudo-terminal for standard output and a pipe for standard
+    /// error, so only standard output shows the user's terminal, where the bar can be redrawn.
+    public static var defaultOutput: FileHandle {
+        let mpiTerminal = MPICommunicator.isLaunchedByMPI && !standardErrorIsTerminal && standardOutputIsTerminal
+        return mpiTerminal ? .standardOutput : .standardError
     }
 
     /// Whether standard error is a terminal.
