@@ -45,14 +45,14 @@ public struct TaskData {
         _ settings: DataSettings, builtin: (name: String, load: () throws -> TensorDataset),
         labels: LabelKind, classCount fixedClassCount: Int? = nil
     ) throws -> TaskData {
-        if settings.path != nil && settings.path!.isEmpty {
+        if settings.path?.isEmpty == true {
             throw TaskError("--data needs a file path (CSV, .npy or IDX)")
+        }
+        if settings.path == nil, let column = settings.labelColumn {
+            throw TaskError("--label-column '\(column)' applies to a --data file, not to \(builtin.name)")
         }
         var dataset = try settings.path.map { try DataSource.load(path: $0, labelColumn: settings.labelColumn) }
             ?? builtin.load()
-        if settings.path == nil, let column = settings.labelColumn {
-            throw TaskError("--label-column '\(column)' applies to a --data file, not to the built-in \(builtin.name)")
-        }
         let source = settings.path ?? builtin.name
         var classCount = 0
         switch labels {

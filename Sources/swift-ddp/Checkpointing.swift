@@ -2,6 +2,14 @@ import DDPTasks
 
 /// Where and when a run writes checkpoints, and which one it starts from.
 struct CheckpointPlan: Equatable {
+    enum Purpose: Equatable {
+        /// Training: write checkpoints, and resume from `resumeFrom` when given.
+        case fit
+        /// `validate --checkpoint`: load the weights of `resumeFrom`, write nothing.
+        case validate
+    }
+
+    var purpose: Purpose
     /// `checkpoint-dir`, or `checkpoints` in the log folder.
     var directory: String
     /// `checkpoint-every-n-steps`: a checkpoint every N optimizer steps besides the one per
@@ -14,8 +22,8 @@ struct CheckpointPlan: Equatable {
     var isRequested: Bool
 }
 
-/// What checkpointing adds to a run: the callbacks that write checkpoints, and the
-/// checkpoint `Trainer.fit` resumes from (its weights already loaded for `validate`).
+/// What checkpointing adds to a run: the callbacks that write checkpoints (fit), and the
+/// checkpoint to resume from (fit; for `validate` its weights are loaded into the module).
 struct CheckpointSetup {
     var callbacks: [any Callback] = []
     var resumePath: String?

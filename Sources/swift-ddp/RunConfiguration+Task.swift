@@ -49,9 +49,9 @@ extension RunConfiguration {
             callbacks: callbacks, loggers: loggers, checkConsistency: checkConsistency)
     }
 
-    /// Where and when checkpoints are written, and what the run resumes from.
-    var checkpointPlan: CheckpointPlan {
-        CheckpointPlan(directory: resolvedCheckpointDir, everyNSteps: checkpointEveryNSteps, resumeFrom: resume,
-                       isRequested: checkpointDir != nil || checkpointEveryNSteps != nil || resume != nil)
+    /// Where and when checkpoints are written, and what the run starts from.
+    func checkpointPlan(for purpose: CheckpointPlan.Purpose) -> CheckpointPlan {
+        CheckpointPlan(purpose: purpose, directory: resolvedCheckpointDir, everyNSteps: checkpointEveryNSteps,
+                       resumeFrom: resume, isRequested: checkpointDir != nil || checkpointEveryNSteps != nil || resume != nil)
     }
 }

@@ -42,7 +42,11 @@ struct TrainingJob {
                 loggers = [try CSVLogger(directory: logDir), try TensorBoardLogger(directory: logDir), try CurvesPlot(directory: logDir)]
                 try HyperparametersFile.write(configuration.resolved, to: logDir)
             }
-            let checkpoints = try Checkpointing.setUp(configuration.checkpointPlan, module: task.module, communicator: communicator)
+            let checkpoints = try Checkpointing.setUp(configuration.checkpointPlan(for: .fit), module: task.module,
+                                                      communicator: communicator)
+            guard checkpoints.resumePath == nil else {
+                throw CommandError("--resume is not available in this build: Trainer.fit cannot resume from a checkpoint yet")
+            }
             let trainer = try configuration.makeTrainer(communicator: communicator, callbacks: checkpoints.callbacks, loggers: loggers)
             let loader = try task.trainingLoader()
             if communicator.isRoot {
@@ -64,7 +68,8 @@ struct TrainingJob {
             guard let validation = try task.validationLoader() else {
                 throw CommandError("validate needs validation samples: set --val-split above 0")
             }
-            _ = try Checkpointing.setUp(configuration.checkpointPlan, module: task.module, communicator: communicator)
+            _ = try Checkpointing.setUp(configuration.checkpointPlan(for: .validate), module: task.module,
+                                        communicator: communicator)
             let trainer = try configuration.makeTrainer(communicator: communicator, callbacks: [], loggers: [])
             let metrics = try trainer.validate(task.module, data: validation)
             if communicator.isRoot { print(summary(metrics)) }
