@@ -7,12 +7,13 @@ import Foundation
 struct TrainingJob {
     let configuration: RunConfiguration
     let launch: LaunchEnvironment
+    /// The task, built for the number of ranks the launcher announced.
+    let prepared: BuiltTask
 
     init(configuration: RunConfiguration, launch: LaunchEnvironment) throws {
         self.configuration = configuration
         self.launch = configuration.value(\.debug) ? LaunchEnvironment(rank: 0, worldSize: 1) : launch
-        // Built once here for its errors; the job builds it again for the world it runs in.
-        _ = try TaskRegistry.build(configuration.taskSettings(worldSize: self.launch.worldSize))
+        prepared = try TaskRegistry.build(configuration.taskSettings(worldSize: self.launch.worldSize))
     }
 
     /// Starts MPI (unless `debug`), then runs `work` on every rank; an error on any rank
@@ -23,7 +24,9 @@ struct TrainingJob {
         RankFailure.installSignalHandlers(rank: communicator.rank)
         RankFailure.run(communicator: communicator) {
             do {
-                let task = try TaskRegistry.build(configuration.taskSettings(worldSize: communicator.worldSize))
+                // A launcher that announced no size (or another) gets the task built for the real world.
+                let task = communicator.worldSize == launch.worldSize
+                    ? prepared : try TaskRegistry.build(configuration.taskSettings(worldSize: communicator.worldSize))
                 try work(communicator, task)
             } catch let error as CommandError {
                 throw SameOnEveryRank(description: error.description)

@@ -1,4 +1,3 @@
-import DDPDistributed
 import DDPTensor
 import Foundation
 #if canImport(Glibc)
@@ -61,25 +60,30 @@ public final class ProgressReporter {
         epochStart = clock()
     }
 
-    /// Writes to `output` (by default ``defaultOutput``); whether it is a terminal, and its
-    /// width, are asked of the operating system unless given. A failed write (a closed pipe)
-    /// is ignored, since progress is not worth stopping training for.
-    public convenience init(output: FileHandle? = nil, isTerminal: Bool? = nil, totalEpochs: Int?) {
-        let output = output ?? Self.defaultOutput
+    /// Writes to `output`, standard error by default; whether it is a terminal, and its width,
+    /// are asked of the operating system unless given (or set by ``displayVariable``). A
+    /// failed write (a closed pipe) is ignored, since progress is not worth stopping training for.
+    public convenience init(output: FileHandle = .standardError, isTerminal: Bool? = nil, totalEpochs: Int?) {
         let descriptor = output.fileDescriptor
-        let terminal = isTerminal ?? (isatty(descriptor) != 0)
+        let terminal = isTerminal ?? Self.displayOverride ?? (isatty(descriptor) != 0)
         self.init(
             write: { try? output.write(contentsOf: Data($0.utf8)) }, isTerminal: terminal, totalEpochs: totalEpochs,
             width: terminal ? Self.terminalWidth(descriptor) : nil)
     }
 
-    /// Standard error; but in a rank that `mpirun` started from a terminal, standard output.
-    ///
-    /// Open MPI gives each rank a pseudo-terminal for standard output and a pipe for standard
-    /// error, so only standard output shows the user's terminal, where the bar can be redrawn.
-    public static var defaultOutput: FileHandle {
-        let mpiTerminal = MPICommunicator.isLaunchedByMPI && !standardErrorIsTerminal && standardOutputIsTerminal
-        return mpiTerminal ? .standardOutput : .standardError
+    /// `SWIFT_DDP_PROGRESS`: `bar` draws the bar even though the output is not a terminal,
+    /// `plain` writes plain lines even on a terminal. A rank started by `mpirun` writes
+    /// standard error into a pipe that `mpirun` copies to the user's terminal, so only the
+    /// launcher can tell that a bar will be seen (`launch/swift-ddp` sets `bar` then).
+    public static let displayVariable = "SWIFT_DDP_PROGRESS"
+
+    /// What ``displayVariable`` asks for: `true` a bar, `false` plain lines, `nil` unset.
+    static var displayOverride: Bool? {
+        switch getenv(displayVariable).map({ String(cString: $0) }) {
+        case "bar": return true
+        case "plain": return false
+        default: return nil
+        }
     }
 
     /// Whether standard error is a terminal.
