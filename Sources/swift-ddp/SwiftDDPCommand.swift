@@ -18,8 +18,12 @@ struct SwiftDDPCommand: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch {
-            guard exitCode(for: error) != .success else { exit(withError: error) }
             let launch = LaunchEnvironment.current
+            guard exitCode(for: error) != .success else {
+                // Help and version: once per job, from rank 0.
+                if launch.rank != 0 { Foundation.exit(0) }
+                exit(withError: error)
+            }
             if launch.rank == 0 {
                 let text = (error as? CommandError)?.description ?? oneLine(message(for: error), error)
                 FileHandle.standardError.write(Data("swift-ddp: error: \(text)\n".utf8))
