@@ -13,18 +13,16 @@ struct Export: ParsableCommand {
     @Flag(help: "Replace --out if it exists.") var force = false
 
     func run() throws {
-        try reportingFailure {
-            let saved = try Checkpoint.read(from: checkpoint)
-            if !force && FileManager.default.fileExists(atPath: out) {
-                throw CheckpointError("\(out) exists: choose another --out, or pass --force to replace it")
-            }
-            var isFolder: ObjCBool = false
-            let folder = (out as NSString).deletingLastPathComponent
-            if !folder.isEmpty && !(FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) && isFolder.boolValue) {
-                throw CheckpointError("the folder of --out \(out) does not exist: create it first")
-            }
-            try saved.weightsFile.write(to: out)
-            print("wrote \(saved.modelState.count) tensors to \(out)")
+        let saved = try Checkpoint.read(from: checkpoint)
+        if !force && FileManager.default.fileExists(atPath: out) {
+            throw CheckpointError("\(out) exists: choose another --out, or pass --force to replace it")
         }
+        var isFolder: ObjCBool = false
+        let folder = (out as NSString).deletingLastPathComponent
+        if !folder.isEmpty && !(FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) && isFolder.boolValue) {
+            throw CheckpointError("the folder of --out \(out) does not exist: create it first")
+        }
+        try saved.weightsFile.write(to: out)
+        print("wrote \(saved.modelState.count) tensors to \(out)")
     }
 }

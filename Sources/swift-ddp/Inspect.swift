@@ -10,10 +10,8 @@ struct Inspect: ParsableCommand {
     @Argument(help: "A checkpoint file (.safetensors) written by swift-ddp.") var checkpoint: String
 
     func run() throws {
-        try reportingFailure {
-            let saved = try Checkpoint.read(from: checkpoint)
-            print(Self.describe(saved, path: checkpoint).joined(separator: "\n"))
-        }
+        let saved = try Checkpoint.read(from: checkpoint)
+        print(Self.describe(saved, path: checkpoint).joined(separator: "\n"))
     }
 
     static func describe(_ checkpoint: Checkpoint, path: String) -> [String] {

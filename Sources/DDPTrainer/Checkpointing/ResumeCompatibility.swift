@@ -28,7 +28,7 @@ enum ResumeCompatibility {
         }
         let keys = exactKeys.union(checkpoint.exactConfigurationKeys).sorted()
         for key in keys {
-            compare(key, runConfiguration[key], checkpoint.runConfiguration[key]) { $0 ?? "unset" }
+            compare(key, runConfiguration[key], checkpoint.runConfiguration[key]) { $0 ?? "default" }
         }
         return result
     }

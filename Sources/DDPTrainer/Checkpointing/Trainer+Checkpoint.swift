@@ -125,7 +125,7 @@ extension Trainer {
         if !differences.isEmpty {
             let list = differences.joined(separator: "; ")
             guard force else {
-                throw CheckpointError("\(source) belongs to a different run (\(list)), so resuming would not continue it exactly: use the same settings, or force the resume")
+                throw CheckpointError("\(source) belongs to a different run (\(list)), so resuming would not continue it exactly: use the same settings, or force the resume (forceResume: true; swift-ddp fit --force-resume)")
             }
             note("resuming from \(source) although \(list): the run will not be the one that was interrupted")
         }

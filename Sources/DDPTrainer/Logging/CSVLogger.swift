@@ -11,7 +11,8 @@ import Foundation
 /// most the event being written. Numbers are written so that they read back to the same
 /// `Double` (`nan`, `inf` and `-inf` included, which Python's `float` and pandas accept).
 ///
-/// A new logger starts a new file, replacing a `metrics.csv` left in the folder.
+/// A new logger starts a new file, replacing a `metrics.csv` left in the folder, unless it
+/// continues a resumed run (``init(directory:continuingBefore:)``).
 public final class CSVLogger: MetricsLogger {
     /// The file name inside the log folder.
     public static let fileName = "metrics.csv"
@@ -31,6 +32,56 @@ public final class CSVLogger: MetricsLogger {
     public init(directory: String) throws {
         try LogFolder.create(directory)
         path = LogFolder.path(Self.fileName, in: directory)
+    }
+
+    /// A logger for a run resumed at global step `step`: the rows of `metrics.csv` logged
+    /// before that step are kept (those after it were logged by the interrupted run past its
+    /// checkpoint, and are logged again), and new rows follow them. With `step` `nil`, or no
+    /// readable file, it starts a new file as ``init(directory:)``.
+    public convenience init(directory: String, continuingBefore step: Int?) throws {
+        try self.init(directory: directory)
+        guard let step, let data = FileManager.default.contents(atPath: path) else { return }
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
+        guard let headerLine = lines.first else { return }
+        let names = Self.cells(of: String(headerLine))
+        guard names.count >= 2, names[0] == "epoch", names[1] == "step" else { return }
+        metricNames = Array(names.dropFirst(2))
+        for (index, name) in metricNames.enumerated() { columnOfMetric[name] = index }
+        var text = header
+        headerByteCount = text.utf8.count
+        for line in lines.dropFirst() {
+            let cells = line.split(separator: ",", maxSplits: 2, omittingEmptySubsequences: false)
+            if cells.count >= 2, let rowStep = Int(cells[1]), rowStep < step { text += line + "\n" }
+        }
+        do {
+            try AtomicFile.write(Data(text.utf8), to: path)
+        } catch {
+            let reason = (error as? FileError)?.reason ?? "\(error)"
+            throw LoggingError(path: path, reason: "could not be rewritten to continue the resumed run: \(reason)")
+        }
+        file = try AppendingFile(path: path, truncating: false)
+    }
+
+    /// The cells of one CSV line, with RFC 4180 quotes removed.
+    static func cells(of line: String) -> [String] {
+        var cells: [String] = [], cell = "", quoted = false
+        var characters = line.makeIterator()
+        while let character = characters.next() {
+            switch (character, quoted) {
+            case ("\"", true):
+                quoted = false
+            case ("\"", false):
+                if !cell.isEmpty { cell.append("\"") }   // a doubled quote inside a quoted cell
+                quoted = true
+            case (",", false):
+                cells.append(cell)
+                cell = ""
+            default:
+                cell.append(character)
+            }
+        }
+        cells.append(cell)
+        return cells
     }
 
     public func record(_ record: MetricsRecord) throws {

@@ -8,8 +8,9 @@ import Yams
 /// read `hparams.yaml` with PyYAML, a YAML 1.1 reader. Here each such plain float becomes its
 /// shortest exact decimal form (`0.001`, `0.9`), or, when an exponent remains, gets a decimal
 /// point (`1.0e-05`), which both versions read as a float.
-enum PortableYAMLFloats {
-    static func rewrite(_ yaml: String) throws -> String {
+public enum PortableYAMLFloats {
+    /// `yaml` with every plain float in a form both YAML 1.1 and 1.2 readers take as a float.
+    public static func rewrite(_ yaml: String) throws -> String {
         guard let document = try Yams.compose(yaml: yaml) else { return yaml }
         return try Yams.serialize(node: rewritten(document))
     }

@@ -61,14 +61,29 @@ public final class ProgressReporter {
     }
 
     /// Writes to `output`, standard error by default; whether it is a terminal, and its width,
-    /// are asked of the operating system unless given. A failed write (a closed pipe) is
-    /// ignored, since progress is not worth stopping training for.
+    /// are asked of the operating system unless given (or set by ``displayVariable``). A
+    /// failed write (a closed pipe) is ignored, since progress is not worth stopping training for.
     public convenience init(output: FileHandle = .standardError, isTerminal: Bool? = nil, totalEpochs: Int?) {
         let descriptor = output.fileDescriptor
-        let terminal = isTerminal ?? (isatty(descriptor) != 0)
+        let terminal = isTerminal ?? Self.displayOverride ?? (isatty(descriptor) != 0)
         self.init(
             write: { try? output.write(contentsOf: Data($0.utf8)) }, isTerminal: terminal, totalEpochs: totalEpochs,
             width: terminal ? Self.terminalWidth(descriptor) : nil)
+    }
+
+    /// `SWIFT_DDP_PROGRESS`: `bar` draws the bar even though the output is not a terminal,
+    /// `plain` writes plain lines even on a terminal. A rank started by `mpirun` writes
+    /// standard error into a pipe that `mpirun` copies to the user's terminal, so only the
+    /// launcher can tell that a bar will be seen (`launch/swift-ddp` sets `bar` then).
+    public static let displayVariable = "SWIFT_DDP_PROGRESS"
+
+    /// What ``displayVariable`` asks for: `true` a bar, `false` plain lines, `nil` unset.
+    static var displayOverride: Bool? {
+        switch getenv(displayVariable).map({ String(cString: $0) }) {
+        case "bar": return true
+        case "plain": return false
+        default: return nil
+        }
     }
 
     /// Whether standard error is a terminal.

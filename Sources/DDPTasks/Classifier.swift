@@ -1,0 +1,119 @@
+/// Classifies samples with an MLP (or a small CNN) trained on cross-entropy: the default
+/// task, on the built-in handwritten digits.
+///
+/// The module is the network itself, so its weights have the names of the equivalent
+/// PyTorch `nn.Sequential` (`0.weight`, `0.bias`, `2.weight`, ...) and load from one.
+public final class Classifier: Module, TrainingModule {
+    public let net: Sequential
+    let optimizerSettings: OptimizerSettings
+    let schedulerSettings: SchedulerSettings
+    let runLength: SchedulerSettings.RunLength
+
+    public override var namedChildren: [(String, Module)] { net.namedChildren }
+
+    /// - Parameters:
+    ///   - net: maps `[batch, ...]` inputs to `[batch, classes]` logits.
+    ///   - optimizer: the optimizer to train with, with a name.
+    ///   - scheduler: the learning-rate scheduler, sized by `runLength`.
+    public init(net: Sequential, optimizer: OptimizerSettings, scheduler: SchedulerSettings = SchedulerSettings(),
+                runLength: SchedulerSettings.RunLength = .init(epochs: 1, optimizerSteps: 1)) {
+        self.net = net
+        self.optimizerSettings = optimizer
+        self.schedulerSettings = scheduler
+        self.runLength = runLength
+    }
+
+    /// An MLP `Linear, ReLU, ..., Linear` from `features` through `hidden` to `classes`.
+    public static func mlp(features: Int, hidden: [Int], classes: Int) -> Sequential {
+        let sizes = [features] + hidden + [classes]
+        var layers: [any Layer] = []
+        for i in 0..<(sizes.count - 1) {
+            layers.append(Linear(sizes[i], sizes[i + 1]))
+            if i < sizes.count - 2 { layers.append(ReLU()) }
+        }
+        return Sequential(layers)
+    }
+
+    /// Two 3x3 convolutions of `channels` widths (ReLU, 2x2 max-pooling after each) and a
+    /// linear layer, for images `[channels, height, width]`; flat rows of `side * side`
+    /// pixels are unflattened first.
+    public static func cnn(sampleShape: [Int], channels: [Int], classes: Int) throws -> Sequential {
+        var layers: [any Layer] = []
+        var image = sampleShape
+        if sampleShape.count == 1 {
+            let side = Int(Double(sampleShape[0]).squareRoot().rounded())
+            guard side * side == sampleShape[0] else {
+                throw TaskError("--model cnn needs images: \(sampleShape[0]) features is not a square image; use --model mlp")
+            }
+            image = [1, side, side]
+            layers.append(Unflatten(image))
+        }
+        guard image.count == 3, channels.count == 2 else {
+            throw TaskError("--model cnn needs images [channels, height, width] and two --hidden widths (conv channels), got samples \(sampleShape) and \(channels.count) widths")
+        }
+        guard image[1] >= 4 && image[2] >= 4 else {
+            throw TaskError("--model cnn needs images of at least 4x4 pixels, got \(image[1])x\(image[2])")
+        }
+        layers += [Conv2d(image[0], channels[0], kernelSize: 3, padding: 1), ReLU(), MaxPool2d(kernelSize: 2),
+                   Conv2d(channels[0], channels[1], kernelSize: 3, padding: 1), ReLU(), MaxPool2d(kernelSize: 2),
+                   Flatten(), Linear(channels[1] * (image[1] / 4) * (image[2] / 4), classes)]
+        return Sequential(layers)
+    }
+
+    public func trainingStep(_ batch: Batch, batchIndex: Int) throws -> Tensor? {
+        crossEntropy(net(batch.inputs), targets: batch.labels)
+    }
+
+    /// Steps, then logs the step's loss: the loss of the whole global batch (averaged over
+    /// ranks and accumulated batches), so runs on any number of ranks compare.
+    public func optimizerStep(
+        epoch: Int, batchIndex: Int, optimizer: ManagedOptimizer, optimizerIndex: Int,
+        closure: @escaping OptimizerClosure
+    ) throws {
+        if let loss = try optimizer.step(closure: closure) { log("train_loss", Double(loss), progressBar: true) }
+    }
+
+    public func validationStep(_ batch: Batch, batchIndex: Int) throws {
+        let logits = net(batch.inputs)
+        log("val_loss", crossEntropy(logits, targets: batch.labels), progressBar: true)
+        let predicted = logits.argmax(alongAxis: 1)
+        let correct = zip(predicted, batch.labels).filter { $0 == $1 }.count
+        log("val_acc", Double(correct) / Double(batch.count), progressBar: true)
+    }
+
+    public func configureOptimizers() throws -> OptimizerConfiguration {
+        let optimizer = try optimizerSettings.makeOptimizer([ParamGroup(parameters())])
+        guard let scheduler = try schedulerSettings.makeScheduler(for: optimizer, run: runLength) else {
+            return OptimizerConfiguration(optimizer)
+        }
+        return OptimizerConfiguration(optimizer, scheduler: scheduler)
+    }
+}
+
+extension TaskDescriptor {
+    /// `classifier`: an MLP (`--hidden`) or CNN (`--model cnn`) on the digits or `--data`,
+    /// trained with SGD (lr 0.05, momentum 0.9) unless told otherwise.
+    public static let classifier = TaskDescriptor(
+        name: "classifier",
+        summary: "MLP (or --model cnn) classifier on the built-in digits or --data (default)"
+    ) { settings in
+        let data = try TaskData.load(settings.data, builtin: ("the built-in digits", { try Digits.load() }),
+                                     labels: .classes, classCount: settings.classes)
+        let batchSize = settings.batchSize ?? 32
+        let net: Sequential
+        switch settings.model ?? "mlp" {
+        case "mlp":
+            net = Classifier.mlp(features: data.featureCount, hidden: settings.hidden ?? [256, 256], classes: data.classCount)
+        case "cnn":
+            net = try Classifier.cnn(sampleShape: data.sampleShape, channels: settings.hidden ?? [16, 32], classes: data.classCount)
+        case let other:
+            throw TaskError("unknown --model '\(other)': use mlp or cnn")
+        }
+        let optimizer = OptimizerSettings(name: "sgd", lr: 0.05, momentum: 0.9).overridden(by: settings.optimizer)
+        let module = Classifier(net: net, optimizer: optimizer, scheduler: settings.scheduler,
+                                runLength: settings.runLength(trainingCount: data.training.count, batchSize: batchSize))
+        return BuiltTask(module: module, data: data, batchSize: batchSize, shuffle: settings.data.shuffle,
+                         seed: settings.data.seed,
+                         summary: "\(settings.model ?? "mlp") classifier, \(module.parameterCount) parameters, \(data.classCount) classes")
+    }
+}

@@ -1,0 +1,79 @@
+/// Multinomial logistic regression fitted with L-BFGS on the whole training set at once:
+/// each optimizer step is one batch of all samples, and L-BFGS calls the trainer's closure
+/// (forward, backward, gradient averaging over ranks) as often as its line search needs.
+///
+/// The loss adds an L2 penalty on the weights (as scikit-learn's logistic regression does), so
+/// that separable data still has a finite optimum for L-BFGS to converge to.
+///
+/// Weights are named as PyTorch's `nn.Linear` held as `self.linear` (`linear.weight`, `linear.bias`).
+public final class LogisticRegressionLBFGS: Module, TrainingModule {
+    public let linear: Linear
+    /// The factor of the squared weights' sum in the training loss.
+    public static let weightPenalty: Float = 1e-4
+    let optimizerSettings: OptimizerSettings
+    let schedulerSettings: SchedulerSettings
+    let runLength: SchedulerSettings.RunLength
+
+    public override var namedChildren: [(String, Module)] { [("linear", linear)] }
+
+    public init(features: Int, classes: Int, optimizer: OptimizerSettings,
+                scheduler: SchedulerSettings = SchedulerSettings(),
+                runLength: SchedulerSettings.RunLength = .init(epochs: 1, optimizerSteps: 1)) {
+        linear = Linear(features, classes)
+        optimizerSettings = optimizer
+        schedulerSettings = scheduler
+        self.runLength = runLength
+    }
+
+    public func trainingStep(_ batch: Batch, batchIndex: Int) throws -> Tensor? {
+        crossEntropy(linear(batch.inputs), targets: batch.labels) + Self.weightPenalty * (linear.weight * linear.weight).sum()
+    }
+
+    /// Steps with the closure (L-BFGS evaluates it repeatedly), then logs the loss it
+    /// returned: the loss of the whole global batch before the step.
+    public func optimizerStep(
+        epoch: Int, batchIndex: Int, optimizer: ManagedOptimizer, optimizerIndex: Int,
+        closure: @escaping OptimizerClosure
+    ) throws {
+        if let loss = try optimizer.step(closure: closure) { log("train_loss", Double(loss), progressBar: true) }
+    }
+
+    public func validationStep(_ batch: Batch, batchIndex: Int) throws {
+        let logits = linear(batch.inputs)
+        log("val_loss", crossEntropy(logits, targets: batch.labels), progressBar: true)
+        let correct = zip(logits.argmax(alongAxis: 1), batch.labels).filter { $0 == $1 }.count
+        log("val_acc", Double(correct) / Double(batch.count), progressBar: true)
+    }
+
+    public func configureOptimizers() throws -> OptimizerConfiguration {
+        let optimizer = try optimizerSettings.makeOptimizer([ParamGroup(parameters())])
+        guard let scheduler = try schedulerSettings.makeScheduler(for: optimizer, run: runLength) else {
+            return OptimizerConfiguration(optimizer)
+        }
+        return OptimizerConfiguration(optimizer, scheduler: scheduler)
+    }
+}
+
+extension TaskDescriptor {
+    /// `lbfgs`: L-BFGS (lr 1, strong Wolfe line search) on full batches: each rank takes its
+    /// share of the whole training set unless `--batch-size` says otherwise.
+    public static let logisticRegressionLBFGS = TaskDescriptor(
+        name: "lbfgs",
+        summary: "full-batch logistic regression with L-BFGS and a closure"
+    ) { settings in
+        try settings.rejectModel()
+        if let hidden = settings.hidden {
+            throw TaskError("--hidden \(hidden.map(String.init).joined(separator: ",")) does not apply to the lbfgs task, a linear model")
+        }
+        let data = try TaskData.load(settings.data, builtin: ("the built-in digits", { try Digits.load() }),
+                                     labels: .classes, classCount: settings.classes)
+        let batchSize = settings.batchSize ?? (data.training.count + settings.worldSize - 1) / settings.worldSize
+        let optimizer = OptimizerSettings(name: "lbfgs", lr: 1, lineSearch: "strong_wolfe").overridden(by: settings.optimizer)
+        let module = LogisticRegressionLBFGS(
+            features: data.featureCount, classes: data.classCount, optimizer: optimizer, scheduler: settings.scheduler,
+            runLength: settings.runLength(trainingCount: data.training.count, batchSize: batchSize))
+        return BuiltTask(module: module, data: data, batchSize: batchSize, shuffle: settings.data.shuffle,
+                         seed: settings.data.seed,
+                         summary: "logistic regression, \(module.parameterCount) parameters, \(optimizer.name ?? "") on batches of \(batchSize) per rank")
+    }
+}

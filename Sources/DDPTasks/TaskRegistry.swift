@@ -1,0 +1,46 @@
+/// A built-in task of `swift-ddp`: its name, what it trains, and how to build it.
+public struct TaskDescriptor: Sendable {
+    public let name: String
+    /// One line for `--task` help.
+    public let summary: String
+    /// Builds the module and its data from the settings.
+    public let build: @Sendable (TaskSettings) throws -> BuiltTask
+
+    public init(name: String, summary: String, build: @escaping @Sendable (TaskSettings) throws -> BuiltTask) {
+        self.name = name
+        self.summary = summary
+        self.build = build
+    }
+}
+
+/// The built-in tasks. A new task is a ``TaskDescriptor`` (usually a static property next
+/// to its module) added to ``all``.
+public enum TaskRegistry {
+    /// Every task, the default first.
+    public static let all: [TaskDescriptor] = [.classifier, .fineTuning, .logisticRegressionLBFGS, .linearRegression]
+
+    /// The task `--task` selects by default.
+    public static var defaultTask: TaskDescriptor { all[0] }
+
+    /// The task named `name`.
+    public static func task(named name: String) throws -> TaskDescriptor {
+        guard let task = all.first(where: { $0.name == name }) else {
+            throw TaskError("unknown task '\(name)': use one of \(all.map(\.name).joined(separator: ", "))")
+        }
+        return task
+    }
+
+    /// Builds the task `settings` name: seeds the weights, builds module and data, loads
+    /// `initFrom`, and checks the optimizer settings.
+    public static func build(_ settings: TaskSettings) throws -> BuiltTask {
+        let descriptor = try task(named: settings.task)
+        if let batchSize = settings.batchSize, batchSize < 1 {
+            throw TaskError("--batch-size must be at least 1, got \(batchSize)")
+        }
+        DefaultRandom.seed(settings.seed)
+        let built = try descriptor.build(settings)
+        if let path = settings.initFrom { try built.loadInitialWeights(from: path) }
+        try built.checkOptimizers()
+        return built
+    }
+}

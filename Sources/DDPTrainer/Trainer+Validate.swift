@@ -1,0 +1,24 @@
+import DDPData
+
+extension Trainer {
+    /// Runs one validation pass of `module` over `data` (sharded over the ranks, every sample
+    /// read once) and returns the logged metrics, averaged over ranks: Lightning's
+    /// `trainer.validate(model, dataloaders)`.
+    ///
+    /// A collective: every rank calls it with the same module structure and data size.
+    @discardableResult
+    public func validate<Module: TrainingModule>(_ module: Module, data: DataLoader) throws -> [String: Double] {
+        try ModuleAttachment.attach(module, to: self)
+        self.module = module
+        defer {
+            ModuleAttachment.detach(module)
+            self.module = nil
+            metrics.stage = .idle
+        }
+        let loader = try data.sharded(rank: rank, worldSize: worldSize, remainder: .uneven)
+        numValidationBatches = limitValBatches.batches(of: loader.batchesPerEpoch)
+        try validate(module, loader: loader)
+        if isGlobalZero { for logger in loggers { try logger.finish() } }
+        return callbackMetrics
+    }
+}

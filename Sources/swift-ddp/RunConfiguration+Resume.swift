@@ -1,0 +1,27 @@
+import Foundation
+
+extension RunConfiguration {
+    /// The keys a resumed run must share with its checkpoint to continue exactly: what builds
+    /// the model and its data, the optimizer and scheduler and their settings, clipping. The
+    /// trainer itself checks the seed, the global batch, the training set and accumulation;
+    /// the rest (epochs, steps, logging, checkpoints, ranks) may change on resume.
+    static let keysThatChangeTheRun: Set<String> = {
+        let free: Set<CodingKeys> = [
+            .maxEpochs, .maxSteps, .batchSize, .accumulateGradBatches, .valCheckInterval, .logEveryNSteps, .seed,
+            .logDir, .checkpointDir, .checkpointEveryNSteps, .resume, .forceResume, .debug, .checkConsistency,
+        ]
+        return Set(CodingKeys.allCases.filter { !free.contains($0) }.map(\.rawValue))
+    }()
+
+    /// The resolved configuration as the checkpoint keeps it: each key's value as JSON text.
+    var exactnessRecord: [String: String] {
+        guard let data = try? JSONEncoder().encode(resolved),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
+        var record: [String: String] = [:]
+        for (key, value) in object {
+            let text = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys])
+            record[key] = text.map { String(decoding: $0, as: UTF8.self) }
+        }
+        return record
+    }
+}

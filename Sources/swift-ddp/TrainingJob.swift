@@ -1,0 +1,104 @@
+import DDPTasks
+import Foundation
+
+/// A configured run of a task on this process's rank: everything that can go wrong with the
+/// user's options or data is found when it is made, before MPI starts, so every rank fails
+/// alike and at once; then ``start(_:)`` joins the other ranks and trains or validates.
+struct TrainingJob {
+    let configuration: RunConfiguration
+    let launch: LaunchEnvironment
+    /// The task, built for the number of ranks the launcher announced.
+    let prepared: BuiltTask
+
+    init(configuration: RunConfiguration, launch: LaunchEnvironment) throws {
+        self.configuration = configuration
+        self.launch = configuration.value(\.debug) ? LaunchEnvironment(rank: 0, worldSize: 1) : launch
+        prepared = try TaskRegistry.build(configuration.taskSettings(worldSize: self.launch.worldSize))
+    }
+
+    /// Starts MPI (unless `debug`), then runs `work` on every rank; an error on any rank
+    /// prints one line naming the rank and ends every rank.
+    func start(_ work: (any Communicator, BuiltTask) throws -> Void) {
+        let communicator = makeCommunicator(debug: configuration.value(\.debug))
+        defer { MPICommunicator.finalize() }
+        RankFailure.installSignalHandlers(rank: communicator.rank)
+        RankFailure.run(communicator: communicator) {
+            do {
+                // A launcher that announced no size (or another) gets the task built for the real world.
+                let task = communicator.worldSize == launch.worldSize
+                    ? prepared : try TaskRegistry.build(configuration.taskSettings(worldSize: communicator.worldSize))
+                try work(communicator, task)
+            } catch let error as CommandError {
+                throw SameOnEveryRank(description: error.description)
+            } catch let error as TaskError {
+                throw SameOnEveryRank(description: error.description)
+            } catch let error as CheckpointError {
+                throw SameOnEveryRank(description: error.description)
+            }
+        }
+    }
+
+    /// Trains the task, logging to `log-dir` from rank 0, and prints a summary there.
+    func fit() {
+        start { communicator, task in
+            let logDir = configuration.value(\.logDir)
+            let checkpoints = try Checkpointing.setUp(configuration.checkpointPlan(for: .fit), module: task.module)
+            var loggers: [any MetricsLogger] = []
+            if communicator.isRoot {
+                // A resumed run keeps the rows logged before its checkpoint and continues them.
+                loggers = [try CSVLogger(directory: logDir, continuingBefore: checkpoints.resumedStep),
+                           try TensorBoardLogger(directory: logDir), try CurvesPlot(directory: logDir)]
+                try HyperparametersFile.write(configuration.resolved, to: logDir)
+            }
+            let trainer = try configuration.makeTrainer(communicator: communicator, callbacks: checkpoints.callbacks, loggers: loggers)
+            trainer.runConfiguration = configuration.exactnessRecord
+            trainer.exactConfigurationKeys = RunConfiguration.keysThatChangeTheRun
+            let loader = try task.trainingLoader()
+            if communicator.isRoot {
+                let steps = (loader.batchesPerEpoch + communicator.worldSize - 1) / communicator.worldSize
+                print("swift-ddp: \(configuration.value(\.task)) on \(task.data.source), \(communicator.worldSize) rank(s): "
+                      + "\(task.summary); \(steps) batches/epoch of \(task.batchSize * communicator.worldSize) samples; logs in \(logDir)/")
+            }
+            let started = MonotonicClock.seconds()
+            try trainer.fit(task.module, train: loader, validation: task.validationLoader(),
+                            checkpointPath: checkpoints.resumePath, forceResume: configuration.value(\.forceResume))
+            if communicator.isRoot {
+                print("done in \(formatted(MonotonicClock.seconds() - started)) s: " + summary(trainer.callbackMetrics))
+            }
+        }
+    }
+
+    /// Validates the task's model from the checkpoint in the plan and prints the metrics on rank 0.
+    func validate() {
+        start { communicator, task in
+            guard let validation = try task.validationLoader() else {
+                throw CommandError("validate needs validation samples: set --val-split above 0")
+            }
+            _ = try Checkpointing.setUp(configuration.checkpointPlan(for: .validate), module: task.module)
+            let trainer = try configuration.makeTrainer(communicator: communicator, callbacks: [], loggers: [])
+            let metrics = try trainer.validate(task.module, data: validation)
+            if communicator.isRoot { print(summary(metrics)) }
+        }
+    }
+
+    private func summary(_ metrics: [String: Double]) -> String {
+        let shown = ["val_acc", "val_loss", "train_loss"].compactMap { name in metrics[name].map { "\(name) \(formatted($0))" } }
+        return shown.isEmpty ? "no metrics logged" : shown.joined(separator: ", ")
+    }
+}
+
+/// `value` to four decimals.
+func formatted(_ value: Double) -> String {
+    let scaled = (value * 10000).rounded() / 10000
+    return String(scaled)
+}
+
+/// A mistake in the options that every rank finds alike after MPI has started: rank 0 alone
+/// reports it, as `swift-ddp: error: ...`, and ends the job.
+struct SameOnEveryRank: CollectiveError {
+    let message: String
+
+    init(description: String) { message = description }
+
+    var description: String { "error: " + message }
+}

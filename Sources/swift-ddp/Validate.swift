@@ -1,0 +1,18 @@
+import ArgumentParser
+import DDPTasks
+
+/// `swift-ddp validate --checkpoint FILE`: one validation pass of a trained task.
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate a checkpoint on the task's validation data (the options as for fit).")
+
+    @Option(help: "The checkpoint to validate.") var checkpoint: String
+    @OptionGroup var options: RunOptions
+
+    func run() throws {
+        var configuration = try options.configuration()
+        guard !checkpoint.isEmpty else { throw CommandError("--checkpoint needs a checkpoint file") }
+        configuration.resume = checkpoint
+        try TrainingJob(configuration: configuration, launch: .current).validate()
+    }
+}

@@ -1,0 +1,104 @@
+import DDPTestSupport
+import Foundation
+import Testing
+
+/// A mistake in the options or data: one line `swift-ddp: error: ...`, a non-zero exit,
+/// within seconds, on one process and on every rank of an MPI job.
+@Suite struct BadInputTests {
+    /// Runs `arguments`, expects a failure with one error line containing `expected`.
+    @discardableResult
+    func expectOneLineError(_ arguments: [String], ranks: Int? = nil, containing expected: [String]) throws -> String {
+        let result = try CLIRun.run(arguments, ranks: ranks, timeout: 30)
+        #expect(!result.timedOut, "\(result)")
+        #expect(result.exitCode != 0, "\(result)")
+        #expect(result.seconds < 15, "\(result)")
+        let lines = CLIRun.errorLines(result)
+        #expect(lines.count == 1, "\(result)")
+        let line = lines.first ?? ""
+        #expect(line.hasPrefix("swift-ddp: error: "), "\(result)")
+        for text in expected { #expect(line.contains(text), "\(line)") }
+        #expect(result.standardOutput.isEmpty, "\(result)")
+        return line
+    }
+
+    func file(_ name: String, _ contents: String) throws -> String {
+        let path = try makeTemporaryFolder() + "/" + name
+        try contents.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test(arguments: [nil, 2] as [Int?])
+    func anUnknownOption(ranks: Int?) throws {
+        try expectOneLineError(["--max-epoch", "3"], ranks: ranks, containing: ["--max-epoch"])
+    }
+
+    @Test(arguments: [nil, 2] as [Int?])
+    func anUnknownTask(ranks: Int?) throws {
+        try expectOneLineError(["--task", "gpt"], ranks: ranks, containing: ["unknown task 'gpt'", "classifier, finetune, lbfgs, regression"])
+    }
+
+    @Test func aYAMLSyntaxErrorGivesItsLineAndColumn() throws {
+        let path = try file("run.yaml", "max-epochs: 3\nhidden: [256, 256\nlr: 0.1\n")
+        try expectOneLineError(["--config", path], containing: [path + ":3:", "invalid YAML"])
+    }
+
+    @Test(arguments: [nil, 2] as [Int?])
+    func aValueOfTheWrongTypeInTheFileGivesItsLineAndColumn(ranks: Int?) throws {
+        let path = try file("run.yaml", "task: classifier\nmax-epochs: many\n")
+        try expectOneLineError(["--config", path], ranks: ranks, containing: [path + ":2:13:", "'max-epochs' takes a whole number", "many"])
+    }
+
+    @Test func anUnknownKeyInTheFileGivesItsLine() throws {
+        let path = try file("run.yaml", "max-epochs: 3\nlearning-rate: 0.1\n")
+        try expectOneLineError(["--config", path], containing: [path + ":2:1:", "unknown key 'learning-rate'"])
+    }
+
+    @Test(arguments: [nil, 2] as [Int?])
+    func aMissingDataFile(ranks: Int?) throws {
+        try expectOneLineError(["--data", "/nonexistent/train.csv"], ranks: ranks, containing: ["/nonexistent/train.csv: no such file"])
+    }
+
+    @Test(arguments: [nil, 2] as [Int?])
+    func aMalformedCSVFileGivesItsLine(ranks: Int?) throws {
+        let path = try file("train.csv", "a,b,label\n0.1,0.2,0\n0.3,oops,1\n")
+        try expectOneLineError(["--data", path], ranks: ranks, containing: [path + ":3:"])
+    }
+
+    @Test(arguments: [nil, 2] as [Int?])
+    func labelsOutOfRange(ranks: Int?) throws {
+        let rows = (0..<20).map { "\(Double($0) / 10),\(Double($0 % 3) / 5),\($0 % 7)" }.joined(separator: "\n")
+        let path = try file("train.csv", "x,y,label\n" + rows + "\n")
+        try expectOneLineError(["--data", path, "--classes", "5"], ranks: ranks, containing: [path, "label 5", "5 classes"])
+    }
+
+    @Test(arguments: [nil, 2] as [Int?])
+    func aBatchSizeOfZero(ranks: Int?) throws {
+        try expectOneLineError(["--batch-size", "0"], ranks: ranks, containing: ["--batch-size must be at least 1"])
+    }
+
+    @Test(arguments: [nil, 2] as [Int?])
+    func anOptimizerHyperParameterOutOfRange(ranks: Int?) throws {
+        try expectOneLineError(["--optimizer", "adam", "--betas", "0.9,1.5"], ranks: ranks, containing: ["1.5"])
+        try expectOneLineError(["--momentum=-0.5"], ranks: ranks, containing: ["momentum", "-0.5"])
+    }
+
+    @Test func anUnknownOptimizerOrScheduler() throws {
+        try expectOneLineError(["--optimizer", "adamm"], containing: ["unknown optimizer 'adamm'", "adamw"])
+        try expectOneLineError(["--scheduler", "cosine-annealing"], containing: ["unknown scheduler 'cosine-annealing'"])
+        try expectOneLineError(["--scheduler", "step"], containing: ["--step-size"])
+    }
+
+    @Test(arguments: [nil, 2] as [Int?])
+    func aMissingOrDamagedCheckpointToResumeFrom(ranks: Int?) throws {
+        let logs = try makeTemporaryFolder()
+        try expectOneLineError(["--resume", logs + "/none.safetensors", "--log-dir", logs], ranks: ranks,
+                               containing: ["none.safetensors", "does not exist"])
+        // A file cut short: reported, and left as it was.
+        let damaged = logs + "/damaged.safetensors"
+        let bytes = Data([16, 0, 0, 0, 0, 0, 0, 0]) + Data("{\"a\":".utf8)
+        try bytes.write(to: URL(fileURLWithPath: damaged))
+        try expectOneLineError(["--resume", damaged, "--log-dir", logs], ranks: ranks, containing: ["damaged.safetensors"])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: damaged)) == bytes)
+        try expectOneLineError(["--resume", "last", "--log-dir", logs], ranks: ranks, containing: ["last.safetensors"])
+    }
+}

@@ -1,0 +1,44 @@
+import DDPTestSupport
+import Foundation
+import Testing
+
+/// `--data` files through the command line.
+@Suite struct DataFileTests {
+    /// Two well-separated blobs, with the label in the middle column of a CSV with a header.
+    func blobs() throws -> String {
+        var rows = ["x,class,y"]
+        for i in 0..<200 {
+            let label = i % 2
+            let jitter = Double((i * 37) % 100) / 100 - 0.5
+            rows.append("\(Double(label) * 4 + jitter),\(label),\(Double(label) * -3 + jitter * 0.5)")
+        }
+        let path = try makeTemporaryFolder() + "/blobs.csv"
+        try (rows.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func aCSVFileWithANamedLabelColumnTrainsAClassifierOnTwoRanks() throws {
+        let logs = try makeTemporaryFolder()
+        let result = try CLIRun.run(["--data", try blobs(), "--label-column", "class", "--hidden", "16", "--max-epochs", "5",
+                                     "--batch-size", "16", "--val-split", "0.25", "--log-dir", logs], ranks: 2)
+        #expect(result.exitCode == 0, "\(result)")
+        #expect(result.standardOutput.contains("2 classes"), "\(result)")
+        let accuracy = try #require(try CLIRun.metric("val_acc", in: logs).last?.value)
+        #expect(accuracy == 1, "\(result)")
+    }
+
+    @Test func aLabelColumnThatIsNotInTheHeaderIsAnError() throws {
+        let result = try CLIRun.run(["--data", try blobs(), "--label-column", "species", "--debug"])
+        #expect(result.exitCode != 0)
+        let lines = CLIRun.errorLines(result)
+        #expect(lines.count == 1 && lines[0].hasPrefix("swift-ddp: error: ") && lines[0].contains("species"), "\(result)")
+    }
+
+    @Test func validateWithAMissingCheckpointIsOneLineOnEveryRank() throws {
+        let result = try CLIRun.run(["validate", "--checkpoint", "/tmp/no-such-model.safetensors"], ranks: 2, timeout: 30)
+        #expect(result.exitCode != 0 && result.seconds < 15, "\(result)")
+        let lines = CLIRun.errorLines(result)
+        #expect(lines.count == 1 && lines[0].hasPrefix("swift-ddp: error: ") && lines[0].contains("/tmp/no-such-model.safetensors"),
+                "\(result)")
+    }
+}

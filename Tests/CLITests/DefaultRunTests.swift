@@ -1,0 +1,23 @@
+import DDPTestSupport
+import Foundation
+import Testing
+
+/// `swift-ddp` with no task options: the MLP on the built-in digits over two ranks.
+@Suite(.serialized) struct DefaultRunTests {
+    @Test func learnsTheDigitsToAtLeast95PercentInUnderAMinuteOnTwoRanks() throws {
+        let logs = try makeTemporaryFolder()
+        let result = try CLIRun.run(["--log-dir", logs], ranks: 2, timeout: 90)
+        #expect(result.exitCode == 0, "\(result)")
+        #expect(result.seconds < 60, "\(result)")
+        let accuracy = try #require(try CLIRun.metric("val_acc", in: logs).last?.value)
+        #expect(accuracy >= 0.95, "\(result)")
+        #expect(result.standardOutput.contains("val_acc"), "\(result)")
+        // Without a terminal the progress reporter writes plain lines on standard error.
+        #expect(result.standardError.contains("Epoch 20/20"), "\(result)")
+        let hparams = try String(contentsOfFile: logs + "/hparams.yaml", encoding: .utf8)
+        #expect(hparams.contains("task: classifier"))
+        // train_loss is logged once per optimizer step (every 10th is written by default).
+        let losses = try CLIRun.metric("train_loss", in: logs)
+        #expect(losses.count >= 50 && losses.first!.value > losses.last!.value)
+    }
+}

@@ -1,3 +1,0 @@
-import Testing
-
-// Real tests for this layer arrive with it; this keeps the target buildable.
