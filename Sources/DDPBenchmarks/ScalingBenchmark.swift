@@ -53,6 +53,14 @@ public enum ScalingBenchmark {
         /// The median over rounds of all ranks' rate / one rank's rate, each pair measured
         /// back to back (steadier than a ratio of medians when the machine's load changes).
         public let speedup: Double
+        public let rounds: Int
+
+        /// The figures in one line.
+        public var description: String {
+            "MLP 784-1024-1024-10, batch 128 per rank, OpenBLAS threads \(BLAS.threadCount): "
+                + "1 rank \(Int(oneRank)) samples/s, \(worldSize) ranks \(Int(allRanks)) samples/s aggregate: "
+                + "\(Measurement.format(speedup))x (goal >= 1.8x on 2 ranks; median of \(rounds) alternating rounds)"
+        }
     }
 
     /// Measures, in one job and alternating `rounds` times, rank 0 training alone (the other
@@ -72,7 +80,7 @@ public enum ScalingBenchmark {
         }
         let ratios = zip(together, alone).map { $0 / $1 }
         return Comparison(worldSize: communicator.worldSize, oneRank: Measurement.median(alone),
-                          allRanks: Measurement.median(together), speedup: Measurement.median(ratios))
+                          allRanks: Measurement.median(together), speedup: Measurement.median(ratios), rounds: rounds)
     }
 
     /// Times the batches after the first `warmup`.

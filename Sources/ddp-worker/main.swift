@@ -131,11 +131,7 @@ case "bench-scaling":
     RankFailure.installSignalHandlers(rank: communicator.rank)
     RankFailure.run(communicator: communicator) {
         let result = try ScalingBenchmark.compare(communicator: communicator, steps: steps, rounds: rounds)
-        if communicator.isRoot {
-            print("MLP 784-1024-1024-10, batch 128 per rank, OpenBLAS threads \(BLAS.threadCount): "
-                  + "1 rank \(Int(result.oneRank)) samples/s, \(result.worldSize) ranks \(Int(result.allRanks)) samples/s "
-                  + "aggregate: \(Measurement.format(result.speedup))x (median of \(rounds) alternating rounds)")
-        }
+        if communicator.isRoot { print(result.description) }
     }
     MPICommunicator.finalize()
 case "examples":

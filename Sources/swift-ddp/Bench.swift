@@ -6,10 +6,18 @@ import SwiftDDP
 /// `swift-ddp bench`: prints the speed and memory figures the project's goals are checked by.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print speed and memory figures (run with OPENBLAS_NUM_THREADS=1 for the single-thread goals).")
+        abstract: "Print speed and memory figures (run with OPENBLAS_NUM_THREADS=1 for the single-thread goals).",
+        discussion: """
+            core, trainer, optimizer: one process. sync, scaling: under mpirun, e.g.
+            mpirun -np 2 -x OPENBLAS_NUM_THREADS=1 swift-ddp bench scaling
+            """)
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
         case core, trainer, optimizer
+        /// Gradient sync of 10M parameters against one raw MPI_Allreduce of the same bytes.
+        case sync
+        /// Aggregate samples/s of all ranks against rank 0 alone (MLP 784-1024-1024-10).
+        case scaling
     }
 
     @Argument(help: "Which figures: \(Suite.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -28,6 +36,18 @@ struct Bench: ParsableCommand {
             print(try TrainerOverheadBenchmark.report(stepsPerRepeat: max(steps, 20)))
         case .optimizer:
             print(try OptimizerStepBenchmark.report())
+        case .sync, .scaling:
+            let communicator = makeCommunicator()
+            defer { MPICommunicator.finalize() }
+            guard communicator.worldSize > 1 else {
+                throw ValidationError("bench \(suite.rawValue) compares ranks: start it under mpirun -np 2 (or more)")
+            }
+            RankFailure.installSignalHandlers(rank: communicator.rank)
+            let text = RankFailure.run(communicator: communicator) { () throws -> String in
+                if suite == .sync { return GradientSyncBenchmark.run(communicator: communicator) }
+                return try ScalingBenchmark.compare(communicator: communicator, steps: max(steps / 2, 10)).description
+            }
+            if communicator.isRoot { print(text) }
         }
     }
 }
