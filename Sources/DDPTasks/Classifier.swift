@@ -3,7 +3,7 @@
 ///
 /// The module is the network itself, so its weights have the names of the equivalent
 /// PyTorch `nn.Sequential` (`0.weight`, `0.bias`, `2.weight`, ...) and load from one.
-public final class Classifier: Module, TrainingModule {
+public final class Classifier: Module, ClassificationTask {
     public let net: Sequential
     let optimizerSettings: OptimizerSettings
     let schedulerSettings: SchedulerSettings
@@ -22,6 +22,8 @@ public final class Classifier: Module, TrainingModule {
         self.schedulerSettings = scheduler
         self.runLength = runLength
     }
+
+    public func logits(_ inputs: Tensor) -> Tensor { net(inputs) }
 
     /// An MLP `Linear, ReLU, ..., Linear` from `features` through `hidden` to `classes`.
     public static func mlp(features: Int, hidden: [Int], classes: Int) -> Sequential {
@@ -60,33 +62,9 @@ public final class Classifier: Module, TrainingModule {
         return Sequential(layers)
     }
 
-    public func trainingStep(_ batch: Batch, batchIndex: Int) throws -> Tensor? {
-        crossEntropy(net(batch.inputs), targets: batch.labels)
-    }
-
-    /// Steps, then logs the step's loss: the loss of the whole global batch (averaged over
-    /// ranks and accumulated batches), so runs on any number of ranks compare.
-    public func optimizerStep(
-        epoch: Int, batchIndex: Int, optimizer: ManagedOptimizer, optimizerIndex: Int,
-        closure: @escaping OptimizerClosure
-    ) throws {
-        if let loss = try optimizer.step(closure: closure) { log("train_loss", Double(loss), progressBar: true) }
-    }
-
-    public func validationStep(_ batch: Batch, batchIndex: Int) throws {
-        let logits = net(batch.inputs)
-        log("val_loss", crossEntropy(logits, targets: batch.labels), progressBar: true)
-        let predicted = logits.argmax(alongAxis: 1)
-        let correct = zip(predicted, batch.labels).filter { $0 == $1 }.count
-        log("val_acc", Double(correct) / Double(batch.count), progressBar: true)
-    }
-
     public func configureOptimizers() throws -> OptimizerConfiguration {
         let optimizer = try optimizerSettings.makeOptimizer([ParamGroup(parameters())])
-        guard let scheduler = try schedulerSettings.makeScheduler(for: optimizer, run: runLength) else {
-            return OptimizerConfiguration(optimizer)
-        }
-        return OptimizerConfiguration(optimizer, scheduler: scheduler)
+        return try schedulerSettings.configuration(for: optimizer, run: runLength)
     }
 }
 

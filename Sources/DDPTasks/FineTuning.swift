@@ -5,7 +5,7 @@
 /// Weights are named as the PyTorch module with `feature_extractor = nn.Sequential(...)` and
 /// `classifier = nn.Sequential(nn.Linear(...))`, so a file exported from it loads, with or
 /// without the head.
-public final class FineTuning: Module, TrainingModule {
+public final class FineTuning: Module, ClassificationTask {
     public let featureExtractor: Sequential
     public let classifier: Sequential
     let optimizerSettings: OptimizerSettings
@@ -34,26 +34,7 @@ public final class FineTuning: Module, TrainingModule {
         self.runLength = runLength
     }
 
-    func logits(_ inputs: Tensor) -> Tensor { classifier(featureExtractor(inputs)) }
-
-    public func trainingStep(_ batch: Batch, batchIndex: Int) throws -> Tensor? {
-        crossEntropy(logits(batch.inputs), targets: batch.labels)
-    }
-
-    /// Steps, then logs the global batch's loss as `train_loss`.
-    public func optimizerStep(
-        epoch: Int, batchIndex: Int, optimizer: ManagedOptimizer, optimizerIndex: Int,
-        closure: @escaping OptimizerClosure
-    ) throws {
-        if let loss = try optimizer.step(closure: closure) { log("train_loss", Double(loss), progressBar: true) }
-    }
-
-    public func validationStep(_ batch: Batch, batchIndex: Int) throws {
-        let output = logits(batch.inputs)
-        log("val_loss", crossEntropy(output, targets: batch.labels), progressBar: true)
-        let correct = zip(output.argmax(alongAxis: 1), batch.labels).filter { $0 == $1 }.count
-        log("val_acc", Double(correct) / Double(batch.count), progressBar: true)
-    }
+    public func logits(_ inputs: Tensor) -> Tensor { classifier(featureExtractor(inputs)) }
 
     /// One optimizer, two groups: the feature extractor at lr/10, the head at lr.
     public func configureOptimizers() throws -> OptimizerConfiguration {
@@ -62,10 +43,7 @@ public final class FineTuning: Module, TrainingModule {
             ParamGroup(featureExtractor.parameters(), options: ["lr": .number(lr * Self.featureLearningRateFactor)]),
             ParamGroup(classifier.parameters(), options: ["lr": .number(lr)]),
         ])
-        guard let scheduler = try schedulerSettings.makeScheduler(for: optimizer, run: runLength) else {
-            return OptimizerConfiguration(optimizer)
-        }
-        return OptimizerConfiguration(optimizer, scheduler: scheduler)
+        return try schedulerSettings.configuration(for: optimizer, run: runLength)
     }
 }
 

@@ -2,7 +2,7 @@
 /// step decay of the learning rate (`StepLR`).
 ///
 /// Weights are named as PyTorch's `nn.Linear` held as `self.linear`.
-public final class LinearRegression: Module, TrainingModule {
+public final class LinearRegression: Module, StepLossLogging {
     public let linear: Linear
     let optimizerSettings: OptimizerSettings
     let schedulerSettings: SchedulerSettings
@@ -23,14 +23,6 @@ public final class LinearRegression: Module, TrainingModule {
         return mseLoss(linear(batch.inputs), targets)
     }
 
-    /// Steps, then logs the global batch's loss as `train_loss`.
-    public func optimizerStep(
-        epoch: Int, batchIndex: Int, optimizer: ManagedOptimizer, optimizerIndex: Int,
-        closure: @escaping OptimizerClosure
-    ) throws {
-        if let loss = try optimizer.step(closure: closure) { log("train_loss", Double(loss), progressBar: true) }
-    }
-
     public func validationStep(_ batch: Batch, batchIndex: Int) throws {
         guard let targets = batch.targets else { throw TaskError("the regression task needs real-valued targets") }
         log("val_loss", mseLoss(linear(batch.inputs), targets), progressBar: true)
@@ -38,10 +30,7 @@ public final class LinearRegression: Module, TrainingModule {
 
     public func configureOptimizers() throws -> OptimizerConfiguration {
         let optimizer = try optimizerSettings.makeOptimizer([ParamGroup(parameters())])
-        guard let scheduler = try schedulerSettings.makeScheduler(for: optimizer, run: runLength) else {
-            return OptimizerConfiguration(optimizer)
-        }
-        return OptimizerConfiguration(optimizer, scheduler: scheduler)
+        return try schedulerSettings.configuration(for: optimizer, run: runLength)
     }
 
     /// 1,000 samples of 10 features with a target that is a fixed linear rule plus a little

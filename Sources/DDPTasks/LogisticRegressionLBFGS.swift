@@ -6,7 +6,7 @@
 /// that separable data still has a finite optimum for L-BFGS to converge to.
 ///
 /// Weights are named as PyTorch's `nn.Linear` held as `self.linear` (`linear.weight`, `linear.bias`).
-public final class LogisticRegressionLBFGS: Module, TrainingModule {
+public final class LogisticRegressionLBFGS: Module, ClassificationTask {
     public let linear: Linear
     /// The factor of the squared weights' sum in the training loss.
     public static let weightPenalty: Float = 1e-4
@@ -25,32 +25,16 @@ public final class LogisticRegressionLBFGS: Module, TrainingModule {
         self.runLength = runLength
     }
 
+    public func logits(_ inputs: Tensor) -> Tensor { linear(inputs) }
+
+    /// Cross-entropy plus the L2 penalty; validation reports the cross-entropy alone.
     public func trainingStep(_ batch: Batch, batchIndex: Int) throws -> Tensor? {
         crossEntropy(linear(batch.inputs), targets: batch.labels) + Self.weightPenalty * (linear.weight * linear.weight).sum()
     }
 
-    /// Steps with the closure (L-BFGS evaluates it repeatedly), then logs the loss it
-    /// returned: the loss of the whole global batch before the step.
-    public func optimizerStep(
-        epoch: Int, batchIndex: Int, optimizer: ManagedOptimizer, optimizerIndex: Int,
-        closure: @escaping OptimizerClosure
-    ) throws {
-        if let loss = try optimizer.step(closure: closure) { log("train_loss", Double(loss), progressBar: true) }
-    }
-
-    public func validationStep(_ batch: Batch, batchIndex: Int) throws {
-        let logits = linear(batch.inputs)
-        log("val_loss", crossEntropy(logits, targets: batch.labels), progressBar: true)
-        let correct = zip(logits.argmax(alongAxis: 1), batch.labels).filter { $0 == $1 }.count
-        log("val_acc", Double(correct) / Double(batch.count), progressBar: true)
-    }
-
     public func configureOptimizers() throws -> OptimizerConfiguration {
         let optimizer = try optimizerSettings.makeOptimizer([ParamGroup(parameters())])
-        guard let scheduler = try schedulerSettings.makeScheduler(for: optimizer, run: runLength) else {
-            return OptimizerConfiguration(optimizer)
-        }
-        return OptimizerConfiguration(optimizer, scheduler: scheduler)
+        return try schedulerSettings.configuration(for: optimizer, run: runLength)
     }
 }
 

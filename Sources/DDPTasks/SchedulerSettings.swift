@@ -121,3 +121,12 @@ public struct SchedulerSettings: Equatable, Sendable {
         return group["betas"] != nil || group["momentum"] != nil
     }
 }
+
+extension SchedulerSettings {
+    /// `optimizer` with the scheduler these settings name (if any), as `configureOptimizers`
+    /// returns them.
+    public func configuration(for optimizer: any Optimizer, run: RunLength) throws -> OptimizerConfiguration {
+        guard let scheduler = try makeScheduler(for: optimizer, run: run) else { return OptimizerConfiguration(optimizer) }
+        return OptimizerConfiguration(optimizer, scheduler: scheduler)
+    }
+}
