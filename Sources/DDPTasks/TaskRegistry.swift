@@ -17,7 +17,9 @@ public struct TaskDescriptor: Sendable {
 /// to its module) added to ``all``.
 public enum TaskRegistry {
     /// Every task, the default first.
-    public static let all: [TaskDescriptor] = [.classifier, .fineTuning, .logisticRegressionLBFGS, .linearRegression]
+    public static let all: [TaskDescriptor] = [
+        .classifier, .fineTuning, .logisticRegressionLBFGS, .linearRegression, .gan, .cycleGAN,
+    ]
 
     /// The task `--task` selects by default.
     public static var defaultTask: TaskDescriptor { all[0] }
@@ -37,6 +39,7 @@ public enum TaskRegistry {
         if let batchSize = settings.batchSize, batchSize < 1 {
             throw TaskError("--batch-size must be at least 1, got \(batchSize)")
         }
+        try settings.adversarial.rejectOptions(notFor: descriptor.name)
         DefaultRandom.seed(settings.seed)
         let built = try descriptor.build(settings)
         if let path = settings.initFrom { try built.loadInitialWeights(from: path) }

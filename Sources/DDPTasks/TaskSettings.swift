@@ -13,6 +13,8 @@ public struct TaskSettings: Equatable, Sendable {
     public var optimizer: OptimizerSettings
     public var scheduler: SchedulerSettings
     public var data: DataSettings
+    /// The options of the `gan` and `cyclegan` tasks.
+    public var adversarial: AdversarialSettings
     /// A safetensors file of weights (under PyTorch `state_dict` names) to start from.
     public var initFrom: String?
     /// Seeds the initial weights.
@@ -28,7 +30,7 @@ public struct TaskSettings: Equatable, Sendable {
     public init(
         task: String = "classifier", model: String? = nil, hidden: [Int]? = nil, classes: Int? = nil,
         optimizer: OptimizerSettings = OptimizerSettings(), scheduler: SchedulerSettings = SchedulerSettings(),
-        data: DataSettings = DataSettings(), initFrom: String? = nil, seed: UInt64 = 0, batchSize: Int? = nil,
+        data: DataSettings = DataSettings(), adversarial: AdversarialSettings = AdversarialSettings(), initFrom: String? = nil, seed: UInt64 = 0, batchSize: Int? = nil,
         maxEpochs: Int = 20, maxSteps: Int? = nil, accumulateGradBatches: Int = 1, worldSize: Int = 1
     ) {
         self.task = task
@@ -38,6 +40,7 @@ public struct TaskSettings: Equatable, Sendable {
         self.optimizer = optimizer
         self.scheduler = scheduler
         self.data = data
+        self.adversarial = adversarial
         self.initFrom = initFrom
         self.seed = seed
         self.batchSize = batchSize

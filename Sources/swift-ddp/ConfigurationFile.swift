@@ -99,11 +99,12 @@ enum ConfigurationFile {
         case "debug", "nesterov", "amsgrad", "shuffle": return "true or false"
         case "max-epochs", "max-steps", "batch-size", "accumulate-grad-batches", "log-every-n-steps", "checkpoint-every-n-steps",
              "check-consistency", "classes", "max-iter", "history-size", "step-size", "t-max", "t0", "t-mult", "total-steps",
-             "step-size-up", "total-iters", "patience":
+             "step-size-up", "total-iters", "patience", "generator-frequency", "discriminator-frequency", "decay-steps":
             return "a whole number"
         case "seed": return "a whole number >= 0"
         case "task", "model", "optimizer", "scheduler", "scheduler-interval", "gradient-clip-algorithm", "log-dir",
-             "checkpoint-dir", "resume", "init-from", "data", "label-column", "line-search", "monitor", "mode":
+             "checkpoint-dir", "resume", "init-from", "data", "label-column", "line-search", "monitor", "mode",
+             "optimization", "gan-data", "optimizers", "transform":
             return "a word or path"
         default: return "a number"
         }

@@ -31,9 +31,14 @@ extension RunConfiguration {
             lrDecay: lrDecay, maxIter: maxIter, historySize: historySize, lineSearch: lineSearch)
         let data = DataSettings(path: self.data, labelColumn: labelColumn, validationFraction: value(\.valSplit),
                                 shuffle: value(\.shuffle), seed: value(\.seed))
+        let adversarial = AdversarialSettings(
+            optimization: optimization, ganData: ganData, generatorFrequency: generatorFrequency,
+            discriminatorFrequency: discriminatorFrequency, optimizers: optimizers, generatorALearningRate: lrGA,
+            generatorBLearningRate: lrGB, discriminatorALearningRate: lrDA, discriminatorBLearningRate: lrDB,
+            transform: transform, decaySteps: decaySteps, decayRate: decayRate)
         return TaskSettings(
             task: value(\.task), model: model, hidden: hidden, classes: classes, optimizer: optimizer,
-            scheduler: scheduler, data: data, initFrom: initFrom, seed: value(\.seed), batchSize: batchSize,
+            scheduler: scheduler, data: data, adversarial: adversarial, initFrom: initFrom, seed: value(\.seed), batchSize: batchSize,
             maxEpochs: value(\.maxEpochs), maxSteps: maxSteps, accumulateGradBatches: value(\.accumulateGradBatches),
             worldSize: worldSize)
     }

@@ -76,6 +76,19 @@ struct RunConfiguration: Codable, Equatable {
     var labelColumn: String?
     var valSplit: Double?
     var shuffle: Bool?
+    // GAN and CycleGAN
+    var optimization: String?
+    var ganData: String?
+    var generatorFrequency: Int?
+    var discriminatorFrequency: Int?
+    var optimizers: String?
+    var lrGA: Double?
+    var lrGB: Double?
+    var lrDA: Double?
+    var lrDB: Double?
+    var transform: String?
+    var decaySteps: Int?
+    var decayRate: Double?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case maxEpochs = "max-epochs", maxSteps = "max-steps", batchSize = "batch-size"
@@ -92,6 +105,9 @@ struct RunConfiguration: Codable, Equatable {
         case startFactor = "start-factor", endFactor = "end-factor", factor, totalIters = "total-iters", power
         case patience, threshold, monitor, mode
         case data, labelColumn = "label-column", valSplit = "val-split", shuffle
+        case optimization, ganData = "gan-data", generatorFrequency = "generator-frequency"
+        case discriminatorFrequency = "discriminator-frequency", optimizers, lrGA = "lr-g-a", lrGB = "lr-g-b"
+        case lrDA = "lr-d-a", lrDB = "lr-d-b", transform, decaySteps = "decay-steps", decayRate = "decay-rate"
     }
 
     /// The values a run takes when neither a file nor the command line gives them.

@@ -13,6 +13,7 @@ struct RunOptions: ParsableArguments {
     @OptionGroup(title: "Optimizer") var optimizer: OptimizerOptions
     @OptionGroup(title: "Learning-rate scheduler") var scheduler: SchedulerOptions
     @OptionGroup(title: "Data") var data: DataOptions
+    @OptionGroup(title: "GAN and CycleGAN (--task gan, --task cyclegan)") var adversarial: AdversarialOptions
 
     /// The configuration to run: the defaults, then the `--config` file, then the options given here.
     func configuration() throws -> RunConfiguration {
@@ -30,6 +31,7 @@ struct RunOptions: ParsableArguments {
         try optimizer.apply(to: &layer)
         try scheduler.apply(to: &layer)
         data.apply(to: &layer)
+        adversarial.apply(to: &layer)
         return layer
     }
 }

@@ -59,11 +59,14 @@ struct TrainingJob {
                 print("swift-ddp: \(configuration.value(\.task)) on \(task.data.source), \(communicator.worldSize) rank(s): "
                       + "\(task.summary); \(steps) batches/epoch of \(task.batchSize * communicator.worldSize) samples; logs in \(logDir)/")
             }
+            let untrained = communicator.isRoot ? try RunSummary.untrainedFigures(of: task.module) : [:]
             let started = MonotonicClock.seconds()
             try trainer.fit(task.module, train: loader, validation: task.validationLoader(),
                             checkpointPath: checkpoints.resumePath, forceResume: configuration.value(\.forceResume))
             if communicator.isRoot {
-                print("done in \(formatted(MonotonicClock.seconds() - started)) s: " + summary(trainer.callbackMetrics))
+                let summary = RunSummary(metrics: trainer.callbackMetrics, events: trainer.loggedEvents, module: task.module,
+                                         untrained: untrained)
+                print("done in \(formatted(MonotonicClock.seconds() - started)) s: " + summary.line)
             }
         }
     }
@@ -77,7 +80,7 @@ struct TrainingJob {
             _ = try Checkpointing.setUp(configuration.checkpointPlan(for: .validate), module: task.module)
             let trainer = try configuration.makeTrainer(communicator: communicator, callbacks: [], loggers: [])
             let metrics = try trainer.validate(task.module, data: validation)
-            if communicator.isRoot { print(summary(metrics)) }
+            if communicator.isRoot { print(RunSummary(metrics: metrics, module: task.module).line) }
         }
     }
 

@@ -34,7 +34,8 @@ import Testing
 
     @Test(arguments: [nil, 2] as [Int?])
     func anUnknownTask(ranks: Int?) throws {
-        try expectOneLineError(["--task", "gpt"], ranks: ranks, containing: ["unknown task 'gpt'", "classifier, finetune, lbfgs, regression"])
+        try expectOneLineError(["--task", "gpt"], ranks: ranks,
+                               containing: ["unknown task 'gpt'", "classifier, finetune, lbfgs, regression, gan, cyclegan"])
     }
 
     @Test func aYAMLSyntaxErrorGivesItsLineAndColumn() throws {
@@ -100,5 +101,33 @@ import Testing
         try expectOneLineError(["--resume", damaged, "--log-dir", logs], ranks: ranks, containing: ["damaged.safetensors"])
         #expect(try Data(contentsOf: URL(fileURLWithPath: damaged)) == bytes)
         try expectOneLineError(["--resume", "last", "--log-dir", logs], ranks: ranks, containing: ["last.safetensors"])
+    }
+
+    @Test(arguments: [nil, 2] as [Int?])
+    func anUnknownCycleGANOptimizerLayout(ranks: Int?) throws {
+        try expectOneLineError(["--task", "cyclegan", "--optimizers", "triple"], ranks: ranks,
+                               containing: ["--optimizers takes single or separate", "triple"])
+    }
+
+    @Test func aGANOptionThatDoesNotApply() throws {
+        try expectOneLineError(["--task", "cyclegan", "--lr-g-a", "0.002"], containing: ["--lr-g-a needs --optimizers separate"])
+        try expectOneLineError(["--task", "cyclegan", "--optimizers", "single", "--decay-steps", "10", "--decay-rate", "0.5"],
+                               containing: ["--decay-steps and --decay-rate need --optimizers separate"])
+        try expectOneLineError(["--task", "cyclegan", "--optimizers", "separate", "--lr-d-b", "0.001", "--decay-steps", "10",
+                                "--decay-rate", "0.5"], containing: ["--lr-d-b and a shared decay"])
+        try expectOneLineError(["--task", "gan", "--generator-frequency", "1", "--discriminator-frequency", "2"],
+                               containing: ["need --optimization automatic"])
+        try expectOneLineError(["--task", "gan", "--optimization", "automatic", "--discriminator-frequency", "2"],
+                               containing: ["--generator-frequency and --discriminator-frequency together"])
+        try expectOneLineError(["--task", "gan", "--optimization", "automatic", "--generator-frequency", "0",
+                                "--discriminator-frequency", "2"], containing: ["at least 1"])
+        try expectOneLineError(["--task", "gan", "--optimization", "sometimes"], containing: ["--optimization takes manual or automatic"])
+        try expectOneLineError(["--task", "gan", "--optimizers", "separate"], containing: ["--optimizers applies to the cyclegan task only"])
+        try expectOneLineError(["--task", "classifier", "--gan-data", "ring"], containing: ["--gan-data applies to the gan task only, not to classifier"])
+        try expectOneLineError(["--task", "gan", "--optimizer", "sgd"], containing: ["--optimizer sgd does not apply to the gan task"])
+        try expectOneLineError(["--task", "gan", "--hidden", "128,64"], containing: ["--hidden takes equal widths"])
+        try expectOneLineError(["--task", "cyclegan", "--transform", "mirrored"], containing: ["--transform takes inverted or rotated"])
+        try expectOneLineError(["--task", "cyclegan", "--scheduler", "cosine"], containing: ["--scheduler cosine does not apply"])
+        try expectOneLineError(["--task", "gan", "--data", "train.csv"], containing: ["--data reads a file", "--gan-data"])
     }
 }

@@ -47,3 +47,37 @@ import Testing
         #expect(again.standardOutput.contains("task: regression"))
     }
 }
+
+/// The GAN and CycleGAN options are keys of the configuration like every other option.
+@Suite struct AdversarialConfigurationTests {
+    @Test(arguments: [
+        ["--task", "gan", "--optimization", "automatic", "--generator-frequency", "1", "--discriminator-frequency", "2",
+         "--gan-data", "digits", "--betas", "0.5,0.99"],
+        ["--task", "cyclegan", "--optimizers", "separate", "--lr-g-a", "0.002", "--lr-g-b", "0.001", "--lr-d-a", "0.0005",
+         "--lr-d-b", "0.0001", "--transform", "rotated"],
+        ["--task", "cyclegan", "--optimizers", "separate", "--decay-steps", "100", "--decay-rate", "0.5"],
+    ])
+    func printConfigOutputReadsBackAsTheSameConfiguration(_ options: [String]) throws {
+        let printed = try CLIRun.run(["fit"] + options + ["--print-config"])
+        #expect(printed.exitCode == 0, "\(printed)")
+        // Each option given appears as its key.
+        for option in options where option.hasPrefix("--") && option != "--betas" {
+            #expect(printed.standardOutput.contains("\n" + option.dropFirst(2) + ": "), "\(option): \(printed.standardOutput)")
+        }
+        let path = try makeTemporaryFolder() + "/run.yaml"
+        try printed.standardOutput.write(toFile: path, atomically: true, encoding: .utf8)
+        let reread = try CLIRun.run(["fit", "--config", path, "--print-config"])
+        #expect(reread.exitCode == 0, "\(reread)")
+        #expect(reread.standardOutput == printed.standardOutput)
+    }
+
+    @Test func aConfigFileChoosesTheCycleGANsOptimizers() throws {
+        let folder = try makeTemporaryFolder()
+        let path = folder + "/run.yaml"
+        try "task: cyclegan\noptimizers: separate\nlr-g-a: 0.002\nlr-d-b: 0.0005\nmax-steps: 2\nlog-dir: \(folder)/logs\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try CLIRun.run(["--config", path, "--debug"])
+        #expect(result.exitCode == 0, "\(result)")
+        #expect(result.standardOutput.contains("four Adams at lr 0.002 (G A→B), 0.001 (G B→A), 0.001 (D A), 0.0005 (D B)"), "\(result)")
+    }
+}

@@ -6,12 +6,12 @@ import Testing
 // Serialized: building a task seeds and draws from the process-wide default generator.
 @Suite(.serialized) struct TaskRegistryTests {
     @Test func listsEveryBuiltInTaskWithTheClassifierFirst() throws {
-        #expect(TaskRegistry.all.map(\.name) == ["classifier", "finetune", "lbfgs", "regression"])
+        #expect(TaskRegistry.all.map(\.name) == ["classifier", "finetune", "lbfgs", "regression", "gan", "cyclegan"])
         #expect(TaskRegistry.defaultTask.name == "classifier")
     }
 
     @Test func rejectsAnUnknownTaskNamingTheKnownOnes() {
-        #expect(throws: TaskError("unknown task 'gpt': use one of classifier, finetune, lbfgs, regression")) {
+        #expect(throws: TaskError("unknown task 'gpt': use one of classifier, finetune, lbfgs, regression, gan, cyclegan")) {
             try TaskRegistry.build(TaskSettings(task: "gpt"))
         }
     }
