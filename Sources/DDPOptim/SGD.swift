@@ -49,11 +49,21 @@ public final class SGD: Optimizer {
         let isFirst = state.tensor("momentum_buffer") == nil
         let b = state.buffer("momentum_buffer", like: parameter).data
         let keep: Float = isFirst ? 0 : momentum, add: Float = isFirst ? 1 : 1 - dampening
-        for i in 0..<n {
-            let d = sign * g[i] + decay * p[i]
-            let buffer = keep * b[i] + add * d
-            b[i] = buffer
-            p[i] = p[i] - lr * (nesterov ? d + momentum * buffer : buffer)
+        // Two loops rather than a select per element, so each vectorises.
+        if nesterov {
+            for i in 0..<n {
+                let d = sign * g[i] + decay * p[i]
+                let buffer = keep * b[i] + add * d
+                b[i] = buffer
+                p[i] = p[i] - lr * (d + momentum * buffer)
+            }
+        } else {
+            for i in 0..<n {
+                let d = sign * g[i] + decay * p[i]
+                let buffer = keep * b[i] + add * d
+                b[i] = buffer
+                p[i] = p[i] - lr * buffer
+            }
         }
     }
 }

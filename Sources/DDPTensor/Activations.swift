@@ -18,16 +18,11 @@ extension Tensor {
     /// `max(x, 0)`.
     public func relu() -> Tensor {
         let input = self
-        let result = mapValues { $0 > 0 ? $0 : 0 }
+        let result = mapValues { Swift.max($0, 0) }
         return Tensor.record(result, name: "relu", inputs: [self]) { ctx in
             let g = ctx.gradOutput.data, x = input.data
             ctx.withGradient(of: 0) { dst, accumulate in
-                // Branch-free selects: the signs of activations are random, so branches mispredict.
-                if accumulate {
-                    for i in 0..<input.count { dst[i] += x[i] > 0 ? g[i] : 0 }
-                } else {
-                    for i in 0..<input.count { dst[i] = x[i] > 0 ? g[i] : 0 }
-                }
+                MaskedKernels.passWherePositive(g, where: x, into: dst, count: input.count, accumulate: accumulate)
             }
         }
     }

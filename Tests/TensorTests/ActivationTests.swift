@@ -43,6 +43,8 @@ import Testing
         let x = normalValues([3, 5], scale: 2, seed: 62)
         let reports: [(String, GradientCheckReport)] = [
             ("relu", checkGradients([awayFromZero([3, 5], seed: 63)]) { $0[0].relu() }),
+            // Two uses of the input: the second backward adds into the first one's gradient.
+            ("relu twice", checkGradients([awayFromZero([3, 7], seed: 65)]) { $0[0].relu() * 3 + $0[0].relu() }),
             ("leakyRelu", checkGradients([awayFromZero([3, 5], seed: 64)]) { $0[0].leakyRelu(negativeSlope: 0.2) }),
             ("sigmoid", checkGradients([x]) { $0[0].sigmoid() }),
             ("tanh", checkGradients([x]) { $0[0].tanh() }),
