@@ -29,8 +29,16 @@ extension Tensor {
 
     /// `x` where positive, `negativeSlope·x` elsewhere (as `leaky_relu`, default slope 0.01).
     public func leakyRelu(negativeSlope: Float = 0.01) -> Tensor {
-        let result = mapValues { $0 > 0 ? $0 : negativeSlope * $0 }
-        return recordElementwise(result, name: "leaky_relu") { x, _ in x > 0 ? 1 : negativeSlope }
+        let input = self
+        // max and min rather than a select per element, which would branch.
+        let result = mapValues { Swift.max($0, 0) + negativeSlope * Swift.min($0, 0) }
+        return Tensor.record(result, name: "leaky_relu", inputs: [self]) { ctx in
+            let g = ctx.gradOutput.data, x = input.data
+            ctx.withGradient(of: 0) { dst, accumulate in
+                MaskedKernels.passWherePositive(g, where: x, elsewhereScaledBy: negativeSlope, into: dst,
+                                                count: input.count, accumulate: accumulate)
+            }
+        }
     }
 
     /// The logistic function `1 / (1 + e⁻ˣ)`, evaluated without overflow for large `|x|`.
