@@ -19,5 +19,12 @@ import Testing
         // train_loss is logged once per optimizer step (every 10th is written by default).
         let losses = try CLIRun.metric("train_loss", in: logs)
         #expect(losses.count >= 50 && losses.first!.value > losses.last!.value)
+        // Rank 0 alone writes: one of each file, and one set of checkpoints (the newest epoch and last).
+        let files = try FileManager.default.contentsOfDirectory(atPath: logs).sorted()
+        #expect(files.filter { $0.hasPrefix("events.out.tfevents.") }.count == 1, "\(files)")
+        #expect(files.filter { !$0.hasPrefix("events.out.tfevents.") }
+                == ["checkpoints", "curves.svg", "hparams.yaml", "metrics.csv"], "\(files)")
+        let checkpoints = try FileManager.default.contentsOfDirectory(atPath: logs + "/checkpoints").sorted()
+        #expect(checkpoints == ["epoch=19-step=520.safetensors", "last.safetensors"], "\(checkpoints)")
     }
 }
