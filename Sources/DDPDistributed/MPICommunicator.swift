@@ -130,8 +130,12 @@ public final class MPICommunicator: Communicator {
     /// and returns buffers at the same points, so every rank makes the same windows).
     private var sharedWindows: [MPISharedWindow] = []
 
+    /// `SWIFT_DDP_SHARED_MEMORY=0` in the environment turns shared-memory gradient buckets
+    /// off (every rank must see the same setting, as `mpirun -x` gives it).
+    private static let sharedMemoryAllowed = getenv("SWIFT_DDP_SHARED_MEMORY").map { String(cString: $0) != "0" } ?? true
+
     public func makeSharedReductionBuffer(count: Int) -> (any SharedReductionBuffer)? {
-        guard worldSize > 1, let machineComm else { return nil }
+        guard worldSize > 1, Self.sharedMemoryAllowed, let machineComm else { return nil }
         if let free = sharedWindows.first(where: { !$0.isLent && $0.capacity >= count }) {
             return MPISharedReductionBuffer(count: count, window: free)
         }

@@ -161,7 +161,7 @@ func train(_ configuration: TrainConfiguration, communicator: any Communicator) 
     if communicator.isRoot {
         let values = parameters.flatMap(\.scalars).map { String(describing: $0) }.joined(separator: ",")
         print("{\"final\":true,\"ranks\":\(worldSize),\"fingerprint\":\"\(String(fingerprint, radix: 16))\","
-              + "\"parameters\":[\(values)]}")
+              + "\"shared_memory\":\(sync.buckets.allSatisfy(\.isInSharedMemory)),\"parameters\":[\(values)]}")
     }
     fflush(stdout)
 }

@@ -12,17 +12,21 @@ import DDPTestSupport
         let losses: [Double]
         let parameters: [Double]
         let fingerprint: String
+        /// Whether the gradient buckets lay in memory the ranks share.
+        let sharedMemory: Bool
     }
 
-    private func train(ranks: Int?, _ arguments: [String] = []) throws -> Run {
-        let job = try MPIJob.run(worker, ["train"] + arguments + (ranks == nil ? ["--debug"] : []), ranks: ranks)
+    private func train(ranks: Int?, _ arguments: [String] = [], environment: [String: String] = [:]) throws -> Run {
+        let job = try MPIJob.run(worker, ["train"] + arguments + (ranks == nil ? ["--debug"] : []), ranks: ranks,
+                                 environment: environment)
         try #require(job.exitCode == 0 && !job.timedOut, "\(job)")
         let lines = job.jsonLines
         let losses = lines.compactMap { $0["loss"] as? Double }
         let final = try #require(lines.first { $0["final"] as? Bool == true }, "\(job)")
         #expect(final["ranks"] as? Int == (ranks ?? 1))
         return Run(losses: losses, parameters: try #require(final["parameters"] as? [Double]),
-                   fingerprint: try #require(final["fingerprint"] as? String))
+                   fingerprint: try #require(final["fingerprint"] as? String),
+                   sharedMemory: try #require(final["shared_memory"] as? Bool))
     }
 
     private func expectClose(_ run: Run, _ reference: Run, _ label: String) {
@@ -43,11 +47,15 @@ import DDPTestSupport
         #expect(debug.losses.last! < debug.losses.first! * 0.8)
     }
 
-    @Test(arguments: [2, 4])
-    func shardedTrainingMatchesOneProcess(ranks: Int) throws {
+    /// With gradient buckets in shared memory (the default on one machine) and averaged by
+    /// `MPI_Allreduce` (as across machines).
+    @Test(arguments: [2, 4], [true, false])
+    func shardedTrainingMatchesOneProcess(ranks: Int, sharedMemory: Bool) throws {
         let reference = try train(ranks: nil)
         // --audit 1 compares every rank's parameter hash after every step: bitwise identity.
-        expectClose(try train(ranks: ranks, ["--audit", "1"]), reference, "\(ranks) ranks")
+        let run = try train(ranks: ranks, ["--audit", "1"], environment: ["SWIFT_DDP_SHARED_MEMORY": sharedMemory ? "1" : "0"])
+        #expect(run.sharedMemory == sharedMemory)
+        expectClose(run, reference, "\(ranks) ranks, shared memory \(sharedMemory)")
     }
 
     @Test func gradientAccumulationMatchesOneProcess() throws {

@@ -45,8 +45,9 @@ public enum MPIJob {
     /// inside an MPI job would pass on (they make a new `mpirun` exit silently); one BLAS
     /// thread per rank; `--oversubscribe` when ranks outnumber cores; `--allow-run-as-root`
     /// as root; `-q` so that an abort prints the rank's own message without Open MPI's banner.
+    /// `environment` is added to the process's (and passed to every rank).
     public static func run(
-        _ binary: String, _ arguments: [String], ranks: Int?, timeout: Double = 60
+        _ binary: String, _ arguments: [String], ranks: Int?, timeout: Double = 60, environment extra: [String: String] = [:]
     ) throws -> JobResult {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw MPIJobError(description: "\(binary) is not built; run `swift build -c release` first")
@@ -55,10 +56,12 @@ public enum MPIJob {
             !(name.hasPrefix("OMPI_") || name.hasPrefix("PMIX_") || name.hasPrefix("OPAL_"))
         }
         environment["OPENBLAS_NUM_THREADS"] = "1"
+        environment.merge(extra) { _, new in new }
 
         let process = Process()
         if let ranks {
             var launcher = ["-q", "-np", String(ranks), "-x", "OPENBLAS_NUM_THREADS=1"]
+            for name in extra.keys.sorted() { launcher += ["-x", name] }
             if getuid() == 0 { launcher.insert("--allow-run-as-root", at: 0) }
             if ranks > ProcessInfo.processInfo.activeProcessorCount { launcher.insert("--oversubscribe", at: 0) }
             process.executableURL = URL(fileURLWithPath: try mpirunPath())
