@@ -66,7 +66,7 @@ public enum ScalingBenchmark {
     /// Measures, in one job and alternating `rounds` times, rank 0 training alone (the other
     /// ranks wait) and all ranks training together; a collective.
     public static func compare(
-        communicator: any Communicator, batchSize: Int = 128, steps: Int = 30, rounds: Int = 3
+        communicator: any Communicator, batchSize: Int = 128, steps: Int = 30, rounds: Int = 5
     ) throws -> Comparison {
         var alone: [Double] = [], together: [Double] = []
         for _ in 0..<rounds {

@@ -45,8 +45,6 @@ final class MPISharedWindow {
     private var window: MPI_Win?
     private let comm: MPI_Comm
     private let check: (Int32, String) -> Void
-    private let scratch: UnsafeMutablePointer<Float>
-    private static let scratchCount = 2048
 
     /// Allocates the window; a collective over `comm`.
     init(capacity: Int, comm: MPI_Comm, check: @escaping (Int32, String) -> Void) {
@@ -75,7 +73,6 @@ final class MPISharedWindow {
         }
         // One passive-target epoch for the window's whole life; MPI_Win_sync orders accesses.
         check(MPI_Win_lock_all(Int32(swiftddp_mode_nocheck()), window), "MPI_Win_lock_all")
-        scratch = .allocate(capacity: Self.scratchCount)
     }
 
     func sumOverRanks(prefix: Int, scale: Float) {
@@ -84,8 +81,7 @@ final class MPISharedWindow {
         // ...each rank reduces its slice (cut on cache lines) into every segment...
         let slice = ((prefix + worldSize - 1) / worldSize + 15) / 16 * 16
         let lower = min(prefix, rank * slice)
-        sumSegments(segments, range: lower..<min(prefix, lower + slice), scale: scale,
-                    scratch: scratch, scratchCount: Self.scratchCount)
+        sumSegments(segments, range: lower..<min(prefix, lower + slice), scale: scale)
         // ...and no rank reads a result, or writes new values, before all slices are done.
         synchronize()
     }
@@ -102,6 +98,5 @@ final class MPISharedWindow {
         check(MPI_Win_unlock_all(window), "MPI_Win_unlock_all")
         check(MPI_Win_free(&window), "MPI_Win_free")
         window = nil
-        scratch.deallocate()
     }
 }

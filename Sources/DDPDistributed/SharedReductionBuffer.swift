@@ -23,23 +23,26 @@ extension Communicator {
 /// Sums the part `range` of the ranks' `segments` (in rank order, so every rank computes the
 /// same bits), scales it, and writes it back to every segment.
 ///
-/// Works through a small block that stays in the first-level cache: one read of each
-/// segment and one write of each, whatever the number of ranks.
-func sumSegments(
-    _ segments: [UnsafeMutablePointer<Float>], range: Range<Int>, scale: Float,
-    scratch: UnsafeMutablePointer<Float>, scratchCount: Int
-) {
-    var start = range.lowerBound
-    while start < range.upperBound {
-        let n = min(scratchCount, range.upperBound - start)
-        let first = segments[0] + start
-        for i in 0..<n { scratch[i] = first[i] }
-        for segment in segments.dropFirst() {
-            let values = segment + start
-            for i in 0..<n { scratch[i] += values[i] }
+/// One pass of SIMD vectors: each segment is read once and written once, whatever the number
+/// of ranks, and nothing goes through a temporary buffer.
+func sumSegments(_ segments: [UnsafeMutablePointer<Float>], range: Range<Int>, scale: Float) {
+    typealias Vector = SIMD16<Float>
+    segments.withUnsafeBufferPointer { segments in
+        let rest = segments.dropFirst()
+        var i = range.lowerBound
+        while i + Vector.scalarCount <= range.upperBound {
+            var sum = UnsafeRawPointer(segments[0] + i).loadUnaligned(as: Vector.self)
+            for segment in rest { sum += UnsafeRawPointer(segment + i).loadUnaligned(as: Vector.self) }
+            sum *= scale
+            for segment in segments { UnsafeMutableRawPointer(segment + i).storeBytes(of: sum, as: Vector.self) }
+            i += Vector.scalarCount
         }
-        if scale != 1 { for i in 0..<n { scratch[i] *= scale } }
-        for segment in segments { (segment + start).update(from: scratch, count: n) }
-        start += n
+        while i < range.upperBound {
+            var sum = segments[0][i]
+            for segment in rest { sum += segment[i] }
+            sum *= scale
+            for segment in segments { segment[i] = sum }
+            i += 1
+        }
     }
 }

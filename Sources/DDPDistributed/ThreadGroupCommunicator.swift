@@ -121,7 +121,6 @@ private final class ThreadGroupReductionBuffer: SharedReductionBuffer {
     private let rank: Int
     private let group: Group
     private var segments: [UnsafeMutablePointer<Float>] = []
-    private let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 256)
 
     init(count: Int, rank: Int, group: Group) {
         self.count = count
@@ -137,16 +136,15 @@ private final class ThreadGroupReductionBuffer: SharedReductionBuffer {
 
     func sumOverRanks(prefix: Int, scale: Float) {
         group.barrier()
-        // The same slicing as over MPI, with a small scratch block so the blocking is exercised.
+        // Slices that are not whole vectors, so the element-wise tail is exercised too.
         let slice = (prefix + group.size - 1) / group.size
         let lower = min(prefix, rank * slice)
-        sumSegments(segments, range: lower..<min(prefix, lower + slice), scale: scale, scratch: scratch, scratchCount: 256)
+        sumSegments(segments, range: lower..<min(prefix, lower + slice), scale: scale)
         group.barrier()
     }
 
     deinit {
         elements.deallocate()
-        scratch.deallocate()
     }
 }
 

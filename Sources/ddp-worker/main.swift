@@ -124,7 +124,7 @@ case "bench-scaling":
     let rounds: Int
     do {
         steps = try options.int("steps", 30)
-        rounds = try options.int("rounds", 3)
+        rounds = try options.int("rounds", 5)
         try options.checkAllUsed()
     } catch { usageFailure("\(error)") }
     let communicator = makeCommunicator()
