@@ -22,6 +22,30 @@ import Testing
             """)
     }
 
+    @Test func aResumedRunKeepsTheRowsBeforeItsStepAndContinuesThem() throws {
+        let folder = try makeTemporaryFolder()
+        let first = try CSVLogger(directory: folder)
+        for step in 0..<4 { try first.record(MetricsRecord(step: step, epoch: 0, values: ["train_loss": Double(step)])) }
+        try first.record(MetricsRecord(step: 3, epoch: 0, values: ["a,b": 1]))
+        try first.finish()
+        // The interrupted run got to step 3; its checkpoint was taken after step 1.
+        let resumed = try CSVLogger(directory: folder, continuingBefore: 2)
+        try resumed.record(MetricsRecord(step: 2, epoch: 0, values: ["train_loss": 9]))
+        try resumed.record(MetricsRecord(step: 3, epoch: 0, values: ["val_loss": 7]))
+        #expect(try contents(resumed) == """
+            epoch,step,train_loss,"a,b",val_loss
+            0,0,0.0,,
+            0,1,1.0,,
+            0,2,9.0,,
+            0,3,,,7.0
+
+            """)
+        // Without a step (a fresh run), the file starts over.
+        let fresh = try CSVLogger(directory: folder, continuingBefore: nil)
+        try fresh.record(MetricsRecord(step: 0, epoch: 0, values: ["x": 1]))
+        #expect(try contents(fresh) == "epoch,step,x\n0,0,1.0\n")
+    }
+
     @Test func aLateMetricRewritesTheFileWithTheLongerHeader() throws {
         let logger = try CSVLogger(directory: try makeTemporaryFolder())
         try logger.record(MetricsRecord(step: 0, epoch: 0, values: ["train_loss": 0.5, "lr": 0.1]))

@@ -53,13 +53,7 @@ public final class CSVLogger: MetricsLogger {
             let cells = line.split(separator: ",", maxSplits: 2, omittingEmptySubsequences: false)
             if cells.count >= 2, let rowStep = Int(cells[1]), rowStep < step { text += line + "\n" }
         }
-        do {
-            try AtomicFile.write(Data(text.utf8), to: path)
-        } catch {
-            let reason = (error as? FileError)?.reason ?? "\(error)"
-            throw LoggingError(path: path, reason: "could not be rewritten to continue the resumed run: \(reason)")
-        }
-        file = try AppendingFile(path: path, truncating: false)
+        try replaceFile(with: text, why: "to continue the resumed run")
     }
 
     /// The cells of one CSV line, with RFC 4180 quotes removed.
@@ -170,11 +164,16 @@ public final class CSVLogger: MetricsLogger {
         for line in rows.split(separator: "\n", omittingEmptySubsequences: true) {
             text += line + padding + "\n"
         }
+        try replaceFile(with: text, why: "with new columns")
+    }
+
+    /// Replaces the file by `text` at once (never a torn file) and reopens it for appending.
+    private func replaceFile(with text: String, why purpose: String) throws {
         do {
             try AtomicFile.write(Data(text.utf8), to: path)
         } catch {
             let reason = (error as? FileError)?.reason ?? "\(error)"
-            throw LoggingError(path: path, reason: "could not be rewritten with new columns: \(reason)")
+            throw LoggingError(path: path, reason: "could not be rewritten \(purpose): \(reason)")
         }
         file = try AppendingFile(path: path, truncating: false)
     }
