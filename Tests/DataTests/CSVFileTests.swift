@@ -109,6 +109,20 @@ import Testing
         #expect(try CSVFile.load(path: misnamed).labels == [1, 0])
     }
 
+    @Test func gzipFilesOfSeveralMembersReadAsTheirContentsInOrder() throws {
+        let folder = try TestFolder()
+        let head = try Data(contentsOf: URL(fileURLWithPath: try folder.gzip(try folder.write("a", "x,label\n1,0\n"), as: "a.gz")))
+        let tail = try Data(contentsOf: URL(fileURLWithPath: try folder.gzip(try folder.write("b", "2,1\n3,0\n"), as: "b.gz")))
+        let joined = try folder.write("joined.csv.gz", head + tail + Data([0, 0, 0, 0]))
+        let data = try CSVFile.load(path: joined)
+        #expect(data.inputs.scalars == [1, 2, 3])
+        #expect(data.labels == [0, 1, 0])
+        let trailing = try folder.write("trailing.csv.gz", head + Data("junk".utf8))
+        #expect(throws: DataError.self) { try CSVFile.load(path: trailing) }
+        let cut = try folder.write("cut.csv.gz", head + tail.prefix(12))
+        #expect(throws: DataError.self) { try CSVFile.load(path: cut) }
+    }
+
     @Test func wrongFieldCountNamesTheLineAndTheExpectedCount() throws {
         let folder = try TestFolder()
         let rows = (0..<5).map { "\($0),\($0),\($0),0" }.joined(separator: "\n")
