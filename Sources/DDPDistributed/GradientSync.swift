@@ -14,6 +14,11 @@ import DDPTensor
 ///     sync.synchronize()        // every rank now holds the mean gradient
 ///     optimizer.step()
 ///
+/// When every rank runs on one machine, the buckets lie in memory the ranks share
+/// (``Communicator/makeSharedReductionBuffer(count:)``) and the ranks average them in place
+/// together, each its own slice, without the transport's copies; otherwise each bucket is
+/// averaged by one `allReduce`.
+///
 /// Parameters without a gradient need no extra collective: each bucket carries one flag
 /// per parameter after its gradients, summed by the same all-reduce. A parameter whose
 /// gradient is `nil` on every rank stays `nil` (so an optimizer skips it, as in one
