@@ -62,7 +62,9 @@ final class MPISharedWindow {
         var base: UnsafeMutableRawPointer?
         var window: MPI_Win?
         check(MPI_Win_allocate_shared(MPI_Aint(capacity * MemoryLayout<Float>.stride), Int32(MemoryLayout<Float>.stride),
-                                      swiftddp_info_null(), comm, &base, &window), "MPI_Win_allocate_shared")
+                                      swiftddp_info_null(), comm, &base, &window),
+              "MPI_Win_allocate_shared of \(capacity * MemoryLayout<Float>.stride) bytes for gradient buckets "
+                + "(SWIFT_DDP_SHARED_MEMORY=0 averages them with MPI_Allreduce instead)")
         self.window = window
         segments = (0..<size).map { peer in
             var bytes: MPI_Aint = 0
