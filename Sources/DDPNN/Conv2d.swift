@@ -38,23 +38,6 @@ public final class Conv2d: Module, Layer {
                   padding: (padding, padding), bias: bias, using: &generator)
     }
 
-    /// A layer with a `(height, width)` kernel, stride and padding, initialised from the default generator.
-    public convenience init(
-        _ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
-        padding: (Int, Int) = (0, 0), bias: Bool = true
-    ) {
-        self.init(inChannels, outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
-                  bias: bias, using: &DefaultRandom.generator)
-    }
-
-    /// A layer with a square kernel, stride and padding, initialised from the default generator.
-    public convenience init(
-        _ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true
-    ) {
-        self.init(inChannels, outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
-                  bias: bias, using: &DefaultRandom.generator)
-    }
-
     public var inChannels: Int { weight.shape[1] }
     public var outChannels: Int { weight.shape[0] }
     /// The window, `(height, width)`.

@@ -5,8 +5,8 @@ import DDPTensor
 public final class Dropout: Module, Layer {
     /// The probability of zeroing an element.
     public let p: Float
-    /// The stream masks are drawn from; `nil` draws from ``DefaultRandom/generator``.
-    /// Give each rank its own stream (seeded from seed and rank) so ranks drop different units.
+    /// The layer's own stream, if it has one; `nil` draws from ``RandomStream/current``,
+    /// the rank's stream that a trainer binds while it runs the model.
     public var generator: RandomGenerator?
 
     public init(_ p: Float = 0.5, generator: RandomGenerator? = nil) {
@@ -16,10 +16,15 @@ public final class Dropout: Module, Layer {
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        guard var own = generator else {
-            return input.dropout(p: p, training: isTraining, using: &DefaultRandom.generator)
+        guard isTraining, p > 0 else { return input }
+        if var own = generator {
+            defer { generator = own }
+            return input.dropout(p: p, training: true, using: &own)
         }
-        defer { generator = own }
-        return input.dropout(p: p, training: isTraining, using: &own)
+        guard let stream = RandomStream.current else {
+            preconditionFailure("Dropout in training mode has no random stream: run the model inside Trainer.fit, "
+                + "inside RandomStream.makeCurrent, or give the layer its own generator")
+        }
+        return input.dropout(p: p, training: true, using: &stream.generator)
     }
 }

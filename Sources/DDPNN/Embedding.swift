@@ -36,10 +36,6 @@ public final class Embedding: Module, Layer {
         weight = Tensor.randn([count, dimension], using: &generator, requiresGrad: true)
     }
 
-    public convenience init(_ count: Int, _ dimension: Int) {
-        self.init(count, dimension, using: &DefaultRandom.generator)
-    }
-
     public var count: Int { weight.shape[0] }
     public var dimension: Int { weight.shape[1] }
 

@@ -14,11 +14,6 @@ public final class Linear: Module, Layer {
             ? Tensor.uniform([outFeatures], low: -bound, high: bound, using: &generator, requiresGrad: true) : nil
     }
 
-    /// A layer initialised from the default generator.
-    public convenience init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) {
-        self.init(inFeatures, outFeatures, bias: bias, using: &DefaultRandom.generator)
-    }
-
     public var inFeatures: Int { weight.shape[1] }
     public var outFeatures: Int { weight.shape[0] }
 

@@ -8,7 +8,11 @@ import DDPTensor
 /// and ``namedLocalBuffers``:
 ///
 ///     final class TwoLayer: Module, Layer {
-///         let hidden = Linear(4, 8), output = Linear(8, 3)
+///         let hidden: Linear, output: Linear
+///         init(using generator: inout RandomGenerator) {
+///             hidden = Linear(4, 8, using: &generator)
+///             output = Linear(8, 3, using: &generator)
+///         }
 ///         override var namedChildren: [(String, Module)] { [("hidden", hidden), ("output", output)] }
 ///         func callAsFunction(_ x: Tensor) -> Tensor { output(hidden(x).relu()) }
 ///     }

@@ -1,7 +1,7 @@
 /// Gaussian noise for one training batch that is the same for the same global batch on any
 /// number of ranks.
 ///
-/// A per-rank stream (such as `DefaultRandom`) gives every rank different noise, so a run
+/// A per-rank stream (such as `Trainer.randomStream`) gives every rank different noise, so a run
 /// on N ranks would draw other latent vectors than one process reading the same global
 /// batch. Here the noise of a whole global batch is drawn from a generator seeded by
 /// (`seed`, batch number, stream), identically on every rank, and each rank keeps the

@@ -26,11 +26,11 @@ public final class Classifier: Module, ClassificationTask {
     public func logits(_ inputs: Tensor) -> Tensor { net(inputs) }
 
     /// An MLP `Linear, ReLU, ..., Linear` from `features` through `hidden` to `classes`.
-    public static func mlp(features: Int, hidden: [Int], classes: Int) -> Sequential {
+    public static func mlp(features: Int, hidden: [Int], classes: Int, using generator: inout RandomGenerator) -> Sequential {
         let sizes = [features] + hidden + [classes]
         var layers: [any Layer] = []
         for i in 0..<(sizes.count - 1) {
-            layers.append(Linear(sizes[i], sizes[i + 1]))
+            layers.append(Linear(sizes[i], sizes[i + 1], using: &generator))
             if i < sizes.count - 2 { layers.append(ReLU()) }
         }
         return Sequential(layers)
@@ -39,7 +39,9 @@ public final class Classifier: Module, ClassificationTask {
     /// Two 3x3 convolutions of `channels` widths (ReLU, 2x2 max-pooling after each) and a
     /// linear layer, for images `[channels, height, width]`; flat rows of `side * side`
     /// pixels are unflattened first.
-    public static func cnn(sampleShape: [Int], channels: [Int], classes: Int) throws -> Sequential {
+    public static func cnn(
+        sampleShape: [Int], channels: [Int], classes: Int, using generator: inout RandomGenerator
+    ) throws -> Sequential {
         var layers: [any Layer] = []
         var image = sampleShape
         if sampleShape.count == 1 {
@@ -56,9 +58,11 @@ public final class Classifier: Module, ClassificationTask {
         guard image[1] >= 4 && image[2] >= 4 else {
             throw TaskError("--model cnn needs images of at least 4x4 pixels, got \(image[1])x\(image[2])")
         }
-        layers += [Conv2d(image[0], channels[0], kernelSize: 3, padding: 1), ReLU(), MaxPool2d(kernelSize: 2),
-                   Conv2d(channels[0], channels[1], kernelSize: 3, padding: 1), ReLU(), MaxPool2d(kernelSize: 2),
-                   Flatten(), Linear(channels[1] * (image[1] / 4) * (image[2] / 4), classes)]
+        layers += [Conv2d(image[0], channels[0], kernelSize: 3, padding: 1, using: &generator), ReLU(),
+                   MaxPool2d(kernelSize: 2),
+                   Conv2d(channels[0], channels[1], kernelSize: 3, padding: 1, using: &generator), ReLU(),
+                   MaxPool2d(kernelSize: 2),
+                   Flatten(), Linear(channels[1] * (image[1] / 4) * (image[2] / 4), classes, using: &generator)]
         return Sequential(layers)
     }
 
@@ -74,16 +78,18 @@ extension TaskDescriptor {
     public static let classifier = TaskDescriptor(
         name: "classifier",
         summary: "MLP (or --model cnn) classifier on the built-in digits or --data (default)"
-    ) { settings in
+    ) { settings, generator in
         let data = try TaskData.load(settings.data, builtin: ("the built-in digits", { try Digits.load() }),
                                      labels: .classes, classCount: settings.classes)
         let batchSize = settings.batchSize ?? 32
         let net: Sequential
         switch settings.model ?? "mlp" {
         case "mlp":
-            net = Classifier.mlp(features: data.featureCount, hidden: settings.hidden ?? [256, 256], classes: data.classCount)
+            net = Classifier.mlp(features: data.featureCount, hidden: settings.hidden ?? [256, 256], classes: data.classCount,
+                                 using: &generator)
         case "cnn":
-            net = try Classifier.cnn(sampleShape: data.sampleShape, channels: settings.hidden ?? [16, 32], classes: data.classCount)
+            net = try Classifier.cnn(sampleShape: data.sampleShape, channels: settings.hidden ?? [16, 32],
+                                       classes: data.classCount, using: &generator)
         case let other:
             throw TaskError("unknown --model '\(other)': use mlp or cnn")
         }

@@ -10,7 +10,7 @@ extension TaskDescriptor {
     public static let cycleGAN = TaskDescriptor(
         name: "cyclegan",
         summary: "CycleGAN (two generators, two discriminators) between the digits and their --transform inverted|rotated"
-    ) { settings in
+    ) { settings, _ in
         try settings.checkAdversarialOptions()
         let given = settings.adversarial
         guard let layout = CycleGANOptions.Layout(rawValue: given.optimizers ?? "single") else {

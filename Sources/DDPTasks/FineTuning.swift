@@ -21,14 +21,15 @@ public final class FineTuning: Module, ClassificationTask {
     /// A feature extractor `Linear, ReLU, ...` through the `hidden` widths, and a linear head.
     public init(features: Int, hidden: [Int], classes: Int, optimizer: OptimizerSettings,
                 scheduler: SchedulerSettings = SchedulerSettings(),
-                runLength: SchedulerSettings.RunLength = .init(epochs: 1, optimizerSteps: 1)) {
+                runLength: SchedulerSettings.RunLength = .init(epochs: 1, optimizerSteps: 1),
+                using generator: inout RandomGenerator) {
         let sizes = [features] + hidden
         var layers: [any Layer] = []
         for i in 0..<(sizes.count - 1) {
-            layers += [Linear(sizes[i], sizes[i + 1]), ReLU()]
+            layers += [Linear(sizes[i], sizes[i + 1], using: &generator), ReLU()]
         }
         featureExtractor = Sequential(layers)
-        classifier = Sequential(Linear(sizes.last!, classes))
+        classifier = Sequential(Linear(sizes.last!, classes, using: &generator))
         optimizerSettings = optimizer
         schedulerSettings = scheduler
         self.runLength = runLength
@@ -52,7 +53,7 @@ extension TaskDescriptor {
     public static let fineTuning = TaskDescriptor(
         name: "finetune",
         summary: "feature extractor at lr/10 and head at lr (two param groups), optionally --init-from pretrained weights"
-    ) { settings in
+    ) { settings, generator in
         try settings.rejectModel()
         let data = try TaskData.load(settings.data, builtin: ("the built-in digits", { try Digits.load() }),
                                      labels: .classes, classCount: settings.classes)
@@ -60,7 +61,8 @@ extension TaskDescriptor {
         let optimizer = OptimizerSettings(name: "adam", lr: 1e-3).overridden(by: settings.optimizer)
         let module = FineTuning(features: data.featureCount, hidden: settings.hidden ?? [128, 64], classes: data.classCount,
                                 optimizer: optimizer, scheduler: settings.scheduler,
-                                runLength: settings.runLength(trainingCount: data.training.count, batchSize: batchSize))
+                                runLength: settings.runLength(trainingCount: data.training.count, batchSize: batchSize),
+                                using: &generator)
         return BuiltTask(module: module, data: data, batchSize: batchSize, shuffle: settings.data.shuffle,
                          seed: settings.data.seed, requiresEveryInitialWeight: false,
                          summary: "fine-tuning, \(module.parameterCount) parameters, features at lr \(optimizer.learningRate * FineTuning.featureLearningRateFactor), head at lr \(optimizer.learningRate)")

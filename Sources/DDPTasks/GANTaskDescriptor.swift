@@ -10,7 +10,7 @@ extension TaskDescriptor {
     public static let gan = TaskDescriptor(
         name: "gan",
         summary: "SimpleGAN (generator and discriminator, two Adams) on an 8-gaussian ring or --gan-data digits"
-    ) { settings in
+    ) { settings, _ in
         try settings.checkAdversarialOptions()
         let given = settings.adversarial
         guard let optimization = GANOptions.Optimization(rawValue: given.optimization ?? "manual") else {

@@ -11,8 +11,9 @@ public final class LinearRegression: Module, StepLossLogging {
     public override var namedChildren: [(String, Module)] { [("linear", linear)] }
 
     public init(features: Int, outputs: Int = 1, optimizer: OptimizerSettings, scheduler: SchedulerSettings,
-                runLength: SchedulerSettings.RunLength = .init(epochs: 1, optimizerSteps: 1)) {
-        linear = Linear(features, outputs)
+                runLength: SchedulerSettings.RunLength = .init(epochs: 1, optimizerSteps: 1),
+                using generator: inout RandomGenerator) {
+        linear = Linear(features, outputs, using: &generator)
         optimizerSettings = optimizer
         schedulerSettings = scheduler
         self.runLength = runLength
@@ -49,7 +50,7 @@ extension TaskDescriptor {
     public static let linearRegression = TaskDescriptor(
         name: "regression",
         summary: "linear model on real-valued targets with Adam and StepLR"
-    ) { settings in
+    ) { settings, generator in
         try settings.rejectModel()
         if settings.hidden != nil { throw TaskError("--hidden does not apply to the regression task, a linear model") }
         if let classes = settings.classes { throw TaskError("--classes \(classes) does not apply to the regression task") }
@@ -63,7 +64,8 @@ extension TaskDescriptor {
             scheduler.stepSize = scheduler.stepSize ?? 10
         }
         let module = LinearRegression(features: data.featureCount, optimizer: optimizer, scheduler: scheduler,
-                                      runLength: settings.runLength(trainingCount: data.training.count, batchSize: batchSize))
+                                      runLength: settings.runLength(trainingCount: data.training.count, batchSize: batchSize),
+                                      using: &generator)
         return BuiltTask(module: module, data: data, batchSize: batchSize, shuffle: settings.data.shuffle,
                          seed: settings.data.seed,
                          summary: "linear regression, \(module.parameterCount) parameters, \(optimizer.name ?? "") with \(scheduler.name ?? "") scheduler")

@@ -18,8 +18,9 @@ public final class LogisticRegressionLBFGS: Module, ClassificationTask {
 
     public init(features: Int, classes: Int, optimizer: OptimizerSettings,
                 scheduler: SchedulerSettings = SchedulerSettings(),
-                runLength: SchedulerSettings.RunLength = .init(epochs: 1, optimizerSteps: 1)) {
-        linear = Linear(features, classes)
+                runLength: SchedulerSettings.RunLength = .init(epochs: 1, optimizerSteps: 1),
+                using generator: inout RandomGenerator) {
+        linear = Linear(features, classes, using: &generator)
         optimizerSettings = optimizer
         schedulerSettings = scheduler
         self.runLength = runLength
@@ -44,7 +45,7 @@ extension TaskDescriptor {
     public static let logisticRegressionLBFGS = TaskDescriptor(
         name: "lbfgs",
         summary: "full-batch logistic regression with L-BFGS and a closure"
-    ) { settings in
+    ) { settings, generator in
         try settings.rejectModel()
         if let hidden = settings.hidden {
             throw TaskError("--hidden \(hidden.map(String.init).joined(separator: ",")) does not apply to the lbfgs task, a linear model")
@@ -55,7 +56,8 @@ extension TaskDescriptor {
         let optimizer = OptimizerSettings(name: "lbfgs", lr: 1, lineSearch: "strong_wolfe").overridden(by: settings.optimizer)
         let module = LogisticRegressionLBFGS(
             features: data.featureCount, classes: data.classCount, optimizer: optimizer, scheduler: settings.scheduler,
-            runLength: settings.runLength(trainingCount: data.training.count, batchSize: batchSize))
+            runLength: settings.runLength(trainingCount: data.training.count, batchSize: batchSize),
+            using: &generator)
         return BuiltTask(module: module, data: data, batchSize: batchSize, shuffle: settings.data.shuffle,
                          seed: settings.data.seed,
                          summary: "logistic regression, \(module.parameterCount) parameters, \(optimizer.name ?? "") on batches of \(batchSize) per rank")

@@ -3,10 +3,14 @@ public struct TaskDescriptor: Sendable {
     public let name: String
     /// One line for `--task` help.
     public let summary: String
-    /// Builds the module and its data from the settings.
-    public let build: @Sendable (TaskSettings) throws -> BuiltTask
+    /// Builds the module and its data from the settings, drawing initial weights from the
+    /// generator (seeded with the run's seed).
+    public let build: @Sendable (TaskSettings, inout RandomGenerator) throws -> BuiltTask
 
-    public init(name: String, summary: String, build: @escaping @Sendable (TaskSettings) throws -> BuiltTask) {
+    public init(
+        name: String, summary: String,
+        build: @escaping @Sendable (TaskSettings, inout RandomGenerator) throws -> BuiltTask
+    ) {
         self.name = name
         self.summary = summary
         self.build = build
@@ -32,7 +36,7 @@ public enum TaskRegistry {
         return task
     }
 
-    /// Builds the task `settings` name: seeds the weights, builds module and data, loads
+    /// Builds the task `settings` name: draws the weights from the seed, builds module and data, loads
     /// `initFrom`, and checks the optimizer settings.
     public static func build(_ settings: TaskSettings) throws -> BuiltTask {
         let descriptor = try task(named: settings.task)
@@ -40,8 +44,8 @@ public enum TaskRegistry {
             throw TaskError("--batch-size must be at least 1, got \(batchSize)")
         }
         try settings.adversarial.rejectOptions(notFor: descriptor.name)
-        DefaultRandom.seed(settings.seed)
-        let built = try descriptor.build(settings)
+        var initialization = RandomGenerator(seed: settings.seed)
+        let built = try descriptor.build(settings, &initialization)
         if let path = settings.initFrom { try built.loadInitialWeights(from: path) }
         try built.checkOptimizers()
         return built

@@ -47,11 +47,6 @@ extension Tensor {
         return result
     }
 
-    /// Standard normal values drawn from the default generator.
-    public static func randn(_ shape: [Int], mean: Float = 0, std: Float = 1, requiresGrad: Bool = false) -> Tensor {
-        randn(shape, mean: mean, std: std, using: &DefaultRandom.generator, requiresGrad: requiresGrad)
-    }
-
     /// Uniform values in `[low, high)` drawn from `generator`.
     public static func uniform(
         _ shape: [Int], low: Float = 0, high: Float = 1,
@@ -63,10 +58,5 @@ extension Tensor {
         for i in 0..<result.count { out[i] = low + width * generator.nextUniform() }
         result.requiresGrad = requiresGrad
         return result
-    }
-
-    /// Uniform values in `[low, high)` drawn from the default generator.
-    public static func uniform(_ shape: [Int], low: Float = 0, high: Float = 1, requiresGrad: Bool = false) -> Tensor {
-        uniform(shape, low: low, high: high, using: &DefaultRandom.generator, requiresGrad: requiresGrad)
     }
 }

@@ -66,14 +66,6 @@ public struct RandomGenerator: RandomNumberGenerator, Equatable, Sendable {
     private func rotateLeft(_ x: UInt64, by k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 }
 
-/// The process-wide generator used when no generator is passed (as PyTorch's default one).
-public enum DefaultRandom {
-    nonisolated(unsafe) public static var generator = RandomGenerator(seed: 0)
-
-    /// Reseeds the default generator (as `torch.manual_seed`).
-    public static func seed(_ seed: UInt64) { generator = RandomGenerator(seed: seed) }
-}
-
 #if canImport(Glibc)
 import Glibc
 @inline(__always) func _log(_ x: Double) -> Double { Glibc.log(x) }

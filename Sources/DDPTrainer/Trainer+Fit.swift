@@ -27,6 +27,16 @@ extension Trainer {
         _ module: Module, train: DataLoader, validation: DataLoader? = nil,
         checkpointPath: String? = nil, forceResume: Bool = false
     ) throws {
+        try randomStream.makeCurrent {
+            try fitWithStream(module, train: train, validation: validation,
+                              checkpointPath: checkpointPath, forceResume: forceResume)
+        }
+    }
+
+    /// ``fit(_:train:validation:checkpointPath:forceResume:)`` with this rank's stream current.
+    private func fitWithStream<Module: TrainingModule>(
+        _ module: Module, train: DataLoader, validation: DataLoader?, checkpointPath: String?, forceResume: Bool
+    ) throws {
         try ModuleAttachment.attach(module, to: self)
         var finished = false
         defer {
@@ -93,10 +103,7 @@ extension Trainer {
             broadcastParameters(module.parameters() + buffers.map(\.tensor), communicator: communicator)
             for managed in optimizers { try broadcastState(of: managed.optimizer, communicator: communicator) }
         }
-        if let seed {
-            // The per-rank stream (dropout, noise): distinct on every rank, reproducible.
-            DefaultRandom.seed(seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(rank + 1))
-        }
+        if let seed { randomStream.generator = RandomGenerator(seed: Self.rankStreamSeed(seed, rank: rank)) }
         makeGradientSyncs(registrationOrder: module.parameters())
         windowLosses = Array(repeating: (0, 0), count: optimizers.count)
         let all = optimizers.map { $0.optimizer.allParameters }

@@ -8,6 +8,10 @@ extension Trainer {
     /// A collective: every rank calls it with the same module structure and data size.
     @discardableResult
     public func validate<Module: TrainingModule>(_ module: Module, data: DataLoader) throws -> [String: Double] {
+        try randomStream.makeCurrent { try validateWithStream(module, data: data) }
+    }
+
+    private func validateWithStream<Module: TrainingModule>(_ module: Module, data: DataLoader) throws -> [String: Double] {
         try ModuleAttachment.attach(module, to: self)
         self.module = module
         defer {

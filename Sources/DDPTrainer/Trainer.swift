@@ -38,7 +38,8 @@ public final class Trainer {
     public let checkValEveryNEpoch: Int
     /// Write step metrics every this many global steps.
     public let logEveryNSteps: Int
-    /// Seeds the random streams: the shared one and the per-rank one (`nil`: left as they are).
+    /// Seeds this rank's ``randomStream`` at the start of every `fit`, differently on every
+    /// rank (`nil`: the stream is seeded once, from 0, and runs on from one `fit` to the next).
     public let seed: UInt64?
     public let communicator: any Communicator
     public let callbacks: [any Callback]
@@ -108,6 +109,11 @@ public final class Trainer {
     /// `true` on the rank that logs and writes files.
     public var isGlobalZero: Bool { communicator.rank == 0 }
 
+    /// This rank's random stream (dropout masks, noise): ``RandomStream/current`` while the
+    /// trainer runs the module, saved in checkpoints. Every trainer has its own, so runs side
+    /// by side in one process never draw from each other's.
+    public let randomStream: RandomStream
+
     // MARK: Internals
 
     let metrics = MetricStore()
@@ -172,11 +178,17 @@ public final class Trainer {
         self.logEveryNSteps = logEveryNSteps
         self.seed = seed
         self.communicator = communicator ?? makeCommunicator()
+        randomStream = RandomStream(seed: Self.rankStreamSeed(seed ?? 0, rank: self.communicator.rank))
         self.callbacks = callbacks
         self.loggers = loggers
         self.enableProgressBar = enableProgressBar
         self.nonFiniteLoss = nonFiniteLoss
         self.checkConsistency = checkConsistency
+    }
+
+    /// The seed of rank `rank`'s stream: distinct on every rank, reproducible.
+    static func rankStreamSeed(_ seed: UInt64, rank: Int) -> UInt64 {
+        seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(rank + 1)
     }
 
     /// Whether `maxSteps` has been reached.

@@ -12,8 +12,13 @@ public typealias OptimizerClosure = () throws -> Float
 /// Write the steps and the optimizers; the ``Trainer`` runs the loop, on one rank or many:
 ///
 ///     final class Classifier: Module, TrainingModule {
-///         let net = Sequential(Linear(64, 128), ReLU(), Linear(128, 10))
+///         let net: Sequential
 ///         override var namedChildren: [(String, Module)] { [("net", net)] }
+///
+///         init(seed: UInt64) {
+///             var generator = RandomGenerator(seed: seed)
+///             net = Sequential(Linear(64, 128, using: &generator), ReLU(), Linear(128, 10, using: &generator))
+///         }
 ///
 ///         func trainingStep(_ batch: Batch, batchIndex: Int) throws -> Tensor? {
 ///             let loss = crossEntropy(net(batch.inputs), targets: batch.labels)

@@ -93,9 +93,10 @@ func train(_ configuration: TrainConfiguration, communicator: any Communicator) 
         throw UsageError(description: "--batch \(configuration.globalBatch) does not split over \(worldSize) ranks")
     }
     // Each rank initialises differently on purpose: only the broadcast makes them agree.
-    DefaultRandom.seed(UInt64(7 + rank))
+    var generator = RandomGenerator(seed: UInt64(7 + rank))
     let hidden = configuration.hidden + (rank == configuration.mismatchRank ? 1 : 0)
-    let model = Sequential(Linear(features, hidden), ReLU(), Linear(hidden, classes))
+    let model = Sequential(Linear(features, hidden, using: &generator), ReLU(),
+                           Linear(hidden, classes, using: &generator))
     // A parameter no loss uses: its gradient must stay nil after every sync.
     let unused = Tensor.zeros([5], requiresGrad: true)
     let named = model.namedParameters() + [(name: "unused", tensor: unused)]

@@ -15,7 +15,9 @@ import Testing
     }
 
     @Test func activationsInASequentialOccupyIndicesButHoldNoParameters() {
-        let model = Sequential(Linear(2, 4), Tanh(), Linear(4, 4), LeakyReLU(), Linear(4, 1), Sigmoid())
+        var g = RandomGenerator(seed: 0)
+        let model = Sequential(Linear(2, 4, using: &g), Tanh(), Linear(4, 4, using: &g), LeakyReLU(),
+                               Linear(4, 1, using: &g), Sigmoid())
         #expect(model.namedParameters().map(\.name) == ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"])
     }
 }

@@ -6,7 +6,8 @@ import Testing
 
 @Suite struct ModuleTests {
     @Test func sequentialNamesAndShapesMatchPyTorch() {
-        let model = Sequential(Linear(4, 8), ReLU(), Linear(8, 3))
+        var g = RandomGenerator(seed: 0)
+        let model = Sequential(Linear(4, 8, using: &g), ReLU(), Linear(8, 3, using: &g))
         let entries = model.namedParameters().map { "\($0.name) \($0.tensor.shape)" }
         #expect(entries == ["0.weight [8, 4]", "0.bias [8]", "2.weight [3, 8]", "2.bias [3]"])
     }
@@ -26,7 +27,8 @@ import Testing
     }
 
     @Test func stateDictErrorsListEveryProblem() {
-        let model = Sequential(Linear(4, 8), ReLU(), Linear(8, 3))
+        var g = RandomGenerator(seed: 0)
+        let model = Sequential(Linear(4, 8, using: &g), ReLU(), Linear(8, 3, using: &g))
         var dict = Dictionary(uniqueKeysWithValues: model.stateDict().map { ($0.name, $0.tensor) })
         dict["0.bias"] = nil
         dict["2.weight"] = Tensor.zeros([3, 9])
@@ -39,10 +41,11 @@ import Testing
     }
 
     @Test func frozenParameterReceivesNoGradient() {
-        let model = Sequential(Linear(4, 8), ReLU(), Linear(8, 3))
+        var g = RandomGenerator(seed: 0)
+        let model = Sequential(Linear(4, 8, using: &g), ReLU(), Linear(8, 3, using: &g))
         let first = model.layers[0] as! Linear
         first.setRequiresGrad(false)
-        let loss = crossEntropy(model(Tensor.randn([5, 4])), targets: [0, 1, 2, 0, 1])
+        let loss = crossEntropy(model(Tensor.randn([5, 4], using: &g)), targets: [0, 1, 2, 0, 1])
         loss.backward()
         #expect(first.weight.grad == nil && first.bias?.grad == nil)
         #expect((model.layers[2] as! Linear).weight.grad != nil)

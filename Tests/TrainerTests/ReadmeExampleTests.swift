@@ -4,8 +4,13 @@ import Testing
 
 /// The README's "Training your own model" example, as written there (one epoch, no files).
 private final class ReadmeClassifier: Module, TrainingModule {
-    let net = Sequential(Linear(64, 128), ReLU(), Linear(128, 10))
+    let net: Sequential
     override var namedChildren: [(String, Module)] { [("net", net)] }
+
+    init(seed: UInt64 = 0) {
+        var generator = RandomGenerator(seed: seed)
+        net = Sequential(Linear(64, 128, using: &generator), ReLU(), Linear(128, 10, using: &generator))
+    }
 
     func trainingStep(_ batch: Batch, batchIndex: Int) throws -> Tensor? {
         let loss = crossEntropy(net(batch.inputs), targets: batch.labels)

@@ -42,7 +42,7 @@ public struct Checkpoint {
     public var schedulerStates: [SchedulerStateDict]
     /// Each callback's state by its `stateKey`.
     public var callbackStates: [String: [String: Double]]
-    /// Every rank's per-rank random stream (`DefaultRandom`), by rank.
+    /// Every rank's per-rank random stream (``Trainer/randomStream``), by rank.
     public var rankRandomStates: [[UInt64]]
     /// Every rank's running training-epoch sums, by rank.
     var epochMetricSums: [[EpochMetricSum]]

@@ -50,7 +50,7 @@ extension Trainer {
     func captureCheckpoint(_ module: any TrainingModule) throws -> Checkpoint {
         guard let runShape else { throw TrainerError("a checkpoint can only be taken while fit trains") }
         var randomBytes: [UInt8] = []
-        for word in DefaultRandom.generator.stateWords { withUnsafeBytes(of: word.littleEndian) { randomBytes += $0 } }
+        for word in randomStream.generator.stateWords { withUnsafeBytes(of: word.littleEndian) { randomBytes += $0 } }
         let sumsBytes = Array(try checkpointEncoder.encode(metrics.trainingEpochSums))
         let gatheredRandom = worldSize > 1 ? communicator.allGather(randomBytes) : [randomBytes]
         let gatheredSums = worldSize > 1 ? communicator.allGather(sumsBytes) : [sumsBytes]
@@ -165,7 +165,7 @@ extension Trainer {
             note("resuming a \(savedRanks)-rank checkpoint on \(worldSize) ranks: the same global batches continue from sample \(progress.batchIndex * runShape.globalBatchSize) of epoch \(progress.epoch)"
                  + (worldSize > savedRanks ? "; the per-rank random stream of " + (worldSize - savedRanks == 1 ? "rank \(savedRanks)" : "ranks \(savedRanks)-\(worldSize - 1)") + " starts afresh from the seed" : ""))
         }
-        if rank < savedRanks { DefaultRandom.generator = RandomGenerator(stateWords: checkpoint.rankRandomStates[rank]) }
+        if rank < savedRanks { randomStream.generator = RandomGenerator(stateWords: checkpoint.rankRandomStates[rank]) }
         return min(progress.batchIndex, numTrainingBatches)
     }
 
