@@ -50,6 +50,7 @@ extension RunConfiguration {
             maxEpochs: trainer.maxEpochs, maxSteps: trainer.maxSteps, accumulateGradBatches: trainer.accumulateGradBatches,
             gradientClipVal: trainer.gradientClipVal,
             gradientClipAlgorithm: GradientClipAlgorithm(rawValue: trainer.gradientClipAlgorithm) ?? .norm,
+            limitTrainBatches: trainer.limitTrainBatches?.limit ?? .all, limitValBatches: trainer.limitValBatches?.limit ?? .all,
             valCheckInterval: interval <= 1 ? .fraction(interval) : .batches(Int(interval)),
             logEveryNSteps: trainer.logEveryNSteps, seed: trainer.seed, communicator: communicator,
             callbacks: callbacks, loggers: loggers, checkConsistency: trainer.checkConsistency)

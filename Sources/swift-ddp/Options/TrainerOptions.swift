@@ -13,6 +13,10 @@ struct TrainerOptions: ParsableArguments {
     @Option(help: "Clip gradients at this value (0 or absent: no clipping).") var gradientClipVal: Double?
     @Option(help: "norm or value.") var gradientClipAlgorithm = "norm"
     @Option(help: "Validate after this fraction of an epoch, or every N batches when above 1.") var valCheckInterval = 1.0
+    @Option(help: "Train on this fraction of each epoch's batches (up to 1.0), or this many batches when above 1 (default: all).")
+    var limitTrainBatches: BatchAmount?
+    @Option(help: "Validate on this fraction of the validation batches (up to 1.0), or this many batches when above 1 (default: all).")
+    var limitValBatches: BatchAmount?
     @Option(help: "Write step metrics every N optimizer steps.") var logEveryNSteps = 10
     @Option(help: "Seeds the initial weights, the validation split and the data order.") var seed: UInt64 = 0
     @Option(help: "Folder for metrics.csv, TensorBoard events, curves.svg and hparams.yaml.") var logDir = "logs"
