@@ -4,6 +4,11 @@ extension RunConfiguration {
     /// Checks every value that can be checked without data, naming the option and what it
     /// takes, so a mistake is reported before any rank starts work.
     func check() throws {
+        for entry in entries {
+            if let list = entry.value as? any CommaSeparatedValue, let (text, expected) = list.unreadable {
+                throw CommandError("--\(entry.key) takes \(expected), got '\(text)'")
+            }
+        }
         let trainer = self.trainer
         try require(trainer.maxEpochs >= 1, "--max-epochs must be at least 1, got \(trainer.maxEpochs)")
         if let maxSteps = trainer.maxSteps { try require(maxSteps >= 1, "--max-steps must be at least 1, got \(maxSteps)") }
@@ -29,7 +34,7 @@ extension RunConfiguration {
         }
         try require(!trainer.logDir.isEmpty, "--log-dir needs a folder path")
         _ = try TaskRegistry.task(named: task.task)
-        if let hidden = task.hidden {
+        if let hidden = task.hidden?.elements {
             try require(!hidden.isEmpty && hidden.allSatisfy { $0 > 0 }, "--hidden takes positive widths like 256,256")
         }
         if let name = optimizer.optimizer {

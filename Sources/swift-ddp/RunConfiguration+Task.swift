@@ -6,7 +6,7 @@ extension RunConfiguration {
         var schedulerSettings = SchedulerSettings(name: scheduler.scheduler, interval: scheduler.schedulerInterval)
         schedulerSettings.stepSize = scheduler.stepSize
         schedulerSettings.gamma = scheduler.gamma
-        schedulerSettings.milestones = scheduler.milestones
+        schedulerSettings.milestones = scheduler.milestones?.elements
         schedulerSettings.tMax = scheduler.tMax
         schedulerSettings.etaMin = scheduler.etaMin
         schedulerSettings.t0 = scheduler.t0
@@ -27,7 +27,7 @@ extension RunConfiguration {
         schedulerSettings.mode = scheduler.mode
         let optimizerSettings = OptimizerSettings(
             name: optimizer.optimizer, lr: optimizer.lr, momentum: optimizer.momentum, dampening: optimizer.dampening, nesterov: optimizer.nesterov,
-            weightDecay: optimizer.weightDecay, betas: optimizer.betas, eps: optimizer.eps, amsgrad: optimizer.amsgrad, alpha: optimizer.alpha, rho: optimizer.rho,
+            weightDecay: optimizer.weightDecay, betas: optimizer.betas?.elements, eps: optimizer.eps, amsgrad: optimizer.amsgrad, alpha: optimizer.alpha, rho: optimizer.rho,
             lrDecay: optimizer.lrDecay, maxIter: optimizer.maxIter, historySize: optimizer.historySize, lineSearch: optimizer.lineSearch)
         let dataSettings = DataSettings(path: data.data, labelColumn: data.labelColumn, validationFraction: data.valSplit,
                                         shuffle: data.shuffle, seed: trainer.seed)
@@ -37,7 +37,7 @@ extension RunConfiguration {
             generatorBLearningRate: adversarial.lrGB, discriminatorALearningRate: adversarial.lrDA, discriminatorBLearningRate: adversarial.lrDB,
             transform: adversarial.transform, decaySteps: adversarial.decaySteps, decayRate: adversarial.decayRate)
         return TaskSettings(
-            task: task.task, model: task.model, hidden: task.hidden, classes: task.classes, optimizer: optimizerSettings,
+            task: task.task, model: task.model, hidden: task.hidden?.elements, classes: task.classes, optimizer: optimizerSettings,
             scheduler: schedulerSettings, data: dataSettings, adversarial: adversarialSettings, initFrom: task.initFrom,
             seed: trainer.seed, batchSize: trainer.batchSize, maxEpochs: trainer.maxEpochs, maxSteps: trainer.maxSteps,
             accumulateGradBatches: trainer.accumulateGradBatches, worldSize: worldSize)

@@ -9,8 +9,8 @@ struct OptimizerOptions: ParsableArguments {
     @Option(help: "Dampening (sgd).") var dampening: Double?
     @Flag(inversion: .prefixedNo, help: "Nesterov momentum (sgd).") var nesterov: Bool?
     @Option(help: "Weight decay (L2; decoupled for adamw).") var weightDecay: Double?
-    @Option(help: "Adam's betas, comma-separated (default 0.9,0.999).", transform: CommaSeparated.numbers(like: "0.9,0.999"))
-    var betas: [Double]?
+    @Option(help: "Adam's betas, comma-separated (default 0.9,0.999).", transform: CommaSeparated.reading(like: "0.9,0.999"))
+    var betas: CommaSeparated<Double>?
     @Option(help: "Term added for numerical stability.") var eps: Double?
     @Flag(inversion: .prefixedNo, help: "AMSGrad (adam, adamw).") var amsgrad: Bool?
     @Option(help: "Smoothing constant (rmsprop).") var alpha: Double?

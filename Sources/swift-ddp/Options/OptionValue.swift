@@ -47,11 +47,3 @@ extension String: OptionValue {
 extension Bool: OptionValue {
     static var expectation: String { "true or false" }
 }
-
-extension Array: OptionValue, DeclaredValue where Element: OptionValue {
-    static var expectation: String {
-        Element.self == Int.self ? "a list of whole numbers like [256, 256]" : "a list of two numbers like [0.9, 0.999]"
-    }
-
-    var argumentText: String { map(\.argumentText).joined(separator: ",") }
-}

@@ -8,8 +8,8 @@ struct SchedulerOptions: ParsableArguments {
     @Option(help: "When the scheduler steps: epoch (as in Lightning) or step.") var schedulerInterval = "epoch"
     @Option(help: "Intervals between decays (step).") var stepSize: Int?
     @Option(help: "Decay factor (step, multistep: default 0.1; exponential).") var gamma: Double?
-    @Option(help: "Intervals at which to decay, comma-separated (multistep).", transform: CommaSeparated.integers(like: "10,20"))
-    var milestones: [Int]?
+    @Option(help: "Intervals at which to decay, comma-separated (multistep).", transform: CommaSeparated.reading(like: "10,20"))
+    var milestones: CommaSeparated<Int>?
     @Option(help: "Intervals of the half cosine (cosine; default: the whole run).") var tMax: Int?
     @Option(help: "Lowest learning rate (cosine, cosine-warm-restarts).") var etaMin: Double?
     @Option(help: "Intervals in the first cycle (cosine-warm-restarts).") var t0: Int?

@@ -8,8 +8,8 @@ struct TaskOptions: ParsableArguments {
     var task = TaskRegistry.defaultTask.name
     @Option(help: "The classifier's network: mlp (default) or cnn.") var model: String?
     @Option(help: "Hidden layer widths, comma-separated (classifier: 256,256; cnn: conv channels 16,32).",
-            transform: CommaSeparated.integers(like: "256,256"))
-    var hidden: [Int]?
+            transform: CommaSeparated.reading(like: "256,256"))
+    var hidden: CommaSeparated<Int>?
     @Option(help: "Number of classes (default: one more than the largest label).") var classes: Int?
     @Option(help: "Start from the weights in this safetensors file (PyTorch state_dict names).") var initFrom: String?
 }
