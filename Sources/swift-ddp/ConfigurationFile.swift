@@ -14,8 +14,15 @@ enum ConfigurationFile {
     /// `arguments` (without the program name) with the options of the `--config` file among
     /// them put before the command's own, so that the command line overrides the file.
     static func expandingConfigFile(in arguments: [String]) throws -> [String] {
-        let start = arguments.first.map(commandsTakingAConfigFile.contains) == true ? 1 : 0
-        if let first = arguments.first, start == 0, !first.hasPrefix("-") { return arguments }  // another command
+        // Where the command's options start: after its name, or first for `fit`, the default command.
+        let start: Int
+        if let first = arguments.first, commandsTakingAConfigFile.contains(first) {
+            start = 1
+        } else if let first = arguments.first, !first.hasPrefix("-") {
+            return arguments  // another command (bench, inspect, export, help)
+        } else {
+            start = 0
+        }
         guard let path = configPath(in: arguments[start...]) else { return arguments }
         var expanded = arguments
         expanded.insert(contentsOf: try read(path), at: start)
