@@ -2,13 +2,55 @@ import DDPTasks
 import Foundation
 import Yams
 
-/// Reads and writes ``RunConfiguration`` as YAML (`--config run.yaml`, `--print-config`).
+/// Reads and writes configurations as YAML (`--config run.yaml`, `--print-config`).
+///
+/// A file holds options as keys (`max-epochs: 20`): it is read as the arguments it stands
+/// for (`--max-epochs=20`), checked against each option's declared type so that a mistake
+/// names the file, line and column, and then parsed with the command line.
 enum ConfigurationFile {
-    /// The configuration in the YAML file at `path`.
+    /// The commands whose options a configuration file gives.
+    static let commandsTakingAConfigFile = ["fit", "validate"]
+
+    /// `arguments` (without the program name) with the options of the `--config` file among
+    /// them put before the command's own, so that the command line overrides the file.
+    static func expandingConfigFile(in arguments: [String]) throws -> [String] {
+        // Where the command's options start: after its name, or first for `fit`, the default command.
+        let start: Int
+        if let first = arguments.first, commandsTakingAConfigFile.contains(first) {
+            start = 1
+        } else if let first = arguments.first, !first.hasPrefix("-") {
+            return arguments  // another command (bench, inspect, export, help)
+        } else {
+            start = 0
+        }
+        guard let path = configPath(in: arguments[start...]) else { return arguments }
+        var expanded = arguments
+        expanded.insert(contentsOf: try read(path), at: start)
+        return expanded
+    }
+
+    /// The value of the last `--config` before a `--` in `arguments`.
+    private static func configPath(in arguments: ArraySlice<String>) -> String? {
+        var path: String?
+        var index = arguments.startIndex
+        while index < arguments.endIndex, arguments[index] != "--" {
+            let argument = arguments[index]
+            if argument == "--config", index + 1 < arguments.endIndex {
+                path = arguments[index + 1]
+                index += 1
+            } else if argument.hasPrefix("--config=") {
+                path = String(argument.dropFirst("--config=".count))
+            }
+            index += 1
+        }
+        return path
+    }
+
+    /// The options in the YAML file at `path`, as arguments.
     ///
     /// - Throws: ``CommandError`` naming the file, and the line and column for a syntax
     ///   error, an unknown key or a value of the wrong type.
-    static func read(_ path: String) throws -> RunConfiguration {
+    static func read(_ path: String) throws -> [String] {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CommandError("\(path): no such configuration file")
         }
@@ -18,11 +60,11 @@ enum ConfigurationFile {
         return try parse(text, source: path)
     }
 
-    /// The configuration in YAML `text`; `source` names it in errors.
-    static func parse(_ text: String, source: String) throws -> RunConfiguration {
+    /// The options in YAML `text`, as arguments; `source` names it in errors.
+    static func parse(_ text: String, source: String) throws -> [String] {
         let node: Node
         do {
-            guard let composed = try Yams.compose(yaml: text) else { return RunConfiguration() }
+            guard let composed = try Yams.compose(yaml: text) else { return [] }
             node = composed
         } catch let error as YamlError {
             throw CommandError(describe(error, source: source))
@@ -30,22 +72,36 @@ enum ConfigurationFile {
         guard let mapping = node.mapping else {
             throw CommandError("\(source):\(position(node.mark)): expected keys and values such as 'max-epochs: 20', found \(kind(of: node))")
         }
-        let known = Set(RunConfiguration.CodingKeys.allCases.map(\.rawValue))
-        for (key, _) in mapping {
-            guard let name = key.string, known.contains(name) else {
+        let options = try RunConfiguration.parse([]).entries
+        var declared: [(name: String, option: OptionEntry, value: Node)] = []
+        for (key, value) in mapping {
+            guard let name = key.string, let option = options.first(where: { $0.key == name }) else {
                 throw CommandError("\(source):\(position(key.mark)): unknown key '\(key.string ?? "\(key)")'; keys are the option names without dashes, as --print-config writes them")
             }
+            declared.append((name, option, value))
         }
-        do {
-            return try YAMLDecoder().decode(RunConfiguration.self, from: node)
-        } catch let error as DecodingError {
-            throw CommandError(describe(error, mapping: mapping, source: source))
+        var arguments: [String] = []
+        // `key:` with no value (or `null`) leaves the option unset, as if it were not written.
+        for (name, option, node) in declared where node.null == nil {
+            do {
+                arguments += argument(name, try YAMLDecoder().decode(option.valueType, from: node))
+            } catch is DecodingError {
+                throw CommandError("\(source):\(position(node.mark)): '\(name)' takes \(option.valueType.expectation), got \(kind(of: node))")
+            }
         }
+        return arguments
+    }
+
+    /// The argument that gives option `name` its `value`: an on/off flag is `--name` or `--no-name`.
+    private static func argument(_ name: String, _ value: any OptionValue) -> [String] {
+        if let flag = value as? Bool { return [flag ? "--\(name)" : "--no-\(name)"] }
+        // One argument, so that a value starting with '-' (label-column: -1) stays a value.
+        return ["--\(name)=\(value.argumentText)"]
     }
 
     /// `configuration` as YAML, one key per line, in the order of the options.
     static func yaml(_ configuration: RunConfiguration) throws -> String {
-        try PortableYAMLFloats.rewrite(YAMLEncoder().encode(configuration))
+        try PortableYAMLFloats.rewrite(YAMLEncoder().encode(configuration.record))
     }
 
     private static func position(_ mark: Mark?) -> String {
@@ -72,41 +128,6 @@ enum ConfigurationFile {
         default:
             let text = "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
             return "\(source): invalid YAML: \(text)"
-        }
-    }
-
-    /// One line for a value of the wrong type, at the value's line and column.
-    private static func describe(_ error: DecodingError, mapping: Node.Mapping, source: String) -> String {
-        let path: [CodingKey]
-        switch error {
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-            path = context.codingPath
-        case .keyNotFound(_, let context):
-            path = context.codingPath
-        @unknown default:
-            path = []
-        }
-        guard let key = path.first?.stringValue else { return "\(source): \(error.localizedDescription)" }
-        let valueNode = mapping.first { $0.key.string == key }?.value
-        return "\(source):\(position(valueNode?.mark)): '\(key)' takes \(expectedType(of: key)), got \(valueNode.map(kind(of:)) ?? "nothing")"
-    }
-
-    /// What a key's value must be, for messages.
-    private static func expectedType(of key: String) -> String {
-        switch key {
-        case "hidden", "milestones": return "a list of whole numbers like [256, 256]"
-        case "betas": return "a list of two numbers like [0.9, 0.999]"
-        case "debug", "nesterov", "amsgrad", "shuffle": return "true or false"
-        case "max-epochs", "max-steps", "batch-size", "accumulate-grad-batches", "log-every-n-steps", "checkpoint-every-n-steps",
-             "check-consistency", "classes", "max-iter", "history-size", "step-size", "t-max", "t0", "t-mult", "total-steps",
-             "step-size-up", "total-iters", "patience", "generator-frequency", "discriminator-frequency", "decay-steps":
-            return "a whole number"
-        case "seed": return "a whole number >= 0"
-        case "task", "model", "optimizer", "scheduler", "scheduler-interval", "gradient-clip-algorithm", "log-dir",
-             "checkpoint-dir", "resume", "init-from", "data", "label-column", "line-search", "monitor", "mode",
-             "optimization", "gan-data", "optimizers", "transform":
-            return "a word or path"
-        default: return "a number"
         }
     }
 }

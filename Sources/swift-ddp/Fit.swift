@@ -6,16 +6,16 @@ struct Fit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a task (the default command; with no options: an MLP on the built-in digits).")
 
-    @OptionGroup var options: RunOptions
+    @OptionGroup var options: RunConfiguration
     @Flag(help: "Print the resolved configuration as YAML (which --config accepts) and exit.")
     var printConfig = false
 
     func run() throws {
-        let configuration = try options.configuration()
+        try options.check()
         if printConfig {
-            if LaunchEnvironment.current.rank == 0 { print(try ConfigurationFile.yaml(configuration.resolved), terminator: "") }
+            if LaunchEnvironment.current.rank == 0 { print(try ConfigurationFile.yaml(options), terminator: "") }
             return
         }
-        try TrainingJob(configuration: configuration, launch: .current).fit()
+        try TrainingJob(configuration: options, launch: .current).fit()
     }
 }

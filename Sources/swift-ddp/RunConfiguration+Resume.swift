@@ -4,18 +4,15 @@ extension RunConfiguration {
     /// The keys a resumed run must share with its checkpoint to continue exactly: what builds
     /// the model and its data, the optimizer and scheduler and their settings, clipping. The
     /// trainer itself checks the seed, the global batch, the training set and accumulation;
-    /// the rest (epochs, steps, logging, checkpoints, ranks) may change on resume.
-    static let keysThatChangeTheRun: Set<String> = {
-        let free: Set<CodingKeys> = [
-            .maxEpochs, .maxSteps, .batchSize, .accumulateGradBatches, .valCheckInterval, .logEveryNSteps, .seed,
-            .logDir, .checkpointDir, .checkpointEveryNSteps, .resume, .forceResume, .debug, .checkConsistency,
-        ]
-        return Set(CodingKeys.allCases.filter { !free.contains($0) }.map(\.rawValue))
-    }()
+    /// the rest of the trainer's options (epochs, steps, logging, checkpoints) may change on resume.
+    var keysThatChangeTheRun: Set<String> {
+        let trainerKeys = Set(trainer.optionEntries.map(\.key)).subtracting(TrainerOptions.keysThatChangeTheRun)
+        return Set(entries.map(\.key)).subtracting(trainerKeys)
+    }
 
-    /// The resolved configuration as the checkpoint keeps it: each key's value as JSON text.
+    /// The configuration as the checkpoint keeps it: each key's value as JSON text.
     var exactnessRecord: [String: String] {
-        guard let data = try? JSONEncoder().encode(resolved),
+        guard let data = try? JSONEncoder().encode(record),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
         var record: [String: String] = [:]
         for (key, value) in object {

@@ -3,60 +3,62 @@ import DDPTasks
 extension RunConfiguration {
     /// What the task is built from, for a job of `worldSize` ranks.
     func taskSettings(worldSize: Int) -> TaskSettings {
-        var scheduler = SchedulerSettings(name: self.scheduler, interval: value(\.schedulerInterval))
-        scheduler.stepSize = stepSize
-        scheduler.gamma = gamma
-        scheduler.milestones = milestones
-        scheduler.tMax = tMax
-        scheduler.etaMin = etaMin
-        scheduler.t0 = t0
-        scheduler.tMult = tMult
-        scheduler.maxLR = maxLr
-        scheduler.baseLR = baseLr
-        scheduler.pctStart = pctStart
-        scheduler.totalSteps = totalSteps
-        scheduler.stepSizeUp = stepSizeUp
-        scheduler.startFactor = startFactor
-        scheduler.endFactor = endFactor
-        scheduler.factor = factor
-        scheduler.totalIters = totalIters
-        scheduler.power = power
-        scheduler.patience = patience
-        scheduler.threshold = threshold
-        scheduler.monitor = monitor
-        scheduler.mode = mode
-        let optimizer = OptimizerSettings(
-            name: self.optimizer, lr: lr, momentum: momentum, dampening: dampening, nesterov: nesterov,
-            weightDecay: weightDecay, betas: betas, eps: eps, amsgrad: amsgrad, alpha: alpha, rho: rho,
-            lrDecay: lrDecay, maxIter: maxIter, historySize: historySize, lineSearch: lineSearch)
-        let data = DataSettings(path: self.data, labelColumn: labelColumn, validationFraction: value(\.valSplit),
-                                shuffle: value(\.shuffle), seed: value(\.seed))
-        let adversarial = AdversarialSettings(
-            optimization: optimization, ganData: ganData, generatorFrequency: generatorFrequency,
-            discriminatorFrequency: discriminatorFrequency, optimizers: optimizers, generatorALearningRate: lrGA,
-            generatorBLearningRate: lrGB, discriminatorALearningRate: lrDA, discriminatorBLearningRate: lrDB,
-            transform: transform, decaySteps: decaySteps, decayRate: decayRate)
+        var schedulerSettings = SchedulerSettings(name: scheduler.scheduler, interval: scheduler.schedulerInterval)
+        schedulerSettings.stepSize = scheduler.stepSize
+        schedulerSettings.gamma = scheduler.gamma
+        schedulerSettings.milestones = scheduler.milestones?.elements
+        schedulerSettings.tMax = scheduler.tMax
+        schedulerSettings.etaMin = scheduler.etaMin
+        schedulerSettings.t0 = scheduler.t0
+        schedulerSettings.tMult = scheduler.tMult
+        schedulerSettings.maxLR = scheduler.maxLr
+        schedulerSettings.baseLR = scheduler.baseLr
+        schedulerSettings.pctStart = scheduler.pctStart
+        schedulerSettings.totalSteps = scheduler.totalSteps
+        schedulerSettings.stepSizeUp = scheduler.stepSizeUp
+        schedulerSettings.startFactor = scheduler.startFactor
+        schedulerSettings.endFactor = scheduler.endFactor
+        schedulerSettings.factor = scheduler.factor
+        schedulerSettings.totalIters = scheduler.totalIters
+        schedulerSettings.power = scheduler.power
+        schedulerSettings.patience = scheduler.patience
+        schedulerSettings.threshold = scheduler.threshold
+        schedulerSettings.monitor = scheduler.monitor
+        schedulerSettings.mode = scheduler.mode
+        let optimizerSettings = OptimizerSettings(
+            name: optimizer.optimizer, lr: optimizer.lr, momentum: optimizer.momentum, dampening: optimizer.dampening, nesterov: optimizer.nesterov,
+            weightDecay: optimizer.weightDecay, betas: optimizer.betas?.elements, eps: optimizer.eps, amsgrad: optimizer.amsgrad, alpha: optimizer.alpha, rho: optimizer.rho,
+            lrDecay: optimizer.lrDecay, maxIter: optimizer.maxIter, historySize: optimizer.historySize, lineSearch: optimizer.lineSearch)
+        let dataSettings = DataSettings(path: data.data, labelColumn: data.labelColumn, validationFraction: data.valSplit,
+                                        shuffle: data.shuffle, seed: trainer.seed)
+        let adversarialSettings = AdversarialSettings(
+            optimization: adversarial.optimization, ganData: adversarial.ganData, generatorFrequency: adversarial.generatorFrequency,
+            discriminatorFrequency: adversarial.discriminatorFrequency, optimizers: adversarial.optimizers, generatorALearningRate: adversarial.lrGA,
+            generatorBLearningRate: adversarial.lrGB, discriminatorALearningRate: adversarial.lrDA, discriminatorBLearningRate: adversarial.lrDB,
+            transform: adversarial.transform, decaySteps: adversarial.decaySteps, decayRate: adversarial.decayRate)
         return TaskSettings(
-            task: value(\.task), model: model, hidden: hidden, classes: classes, optimizer: optimizer,
-            scheduler: scheduler, data: data, adversarial: adversarial, initFrom: initFrom, seed: value(\.seed), batchSize: batchSize,
-            maxEpochs: value(\.maxEpochs), maxSteps: maxSteps, accumulateGradBatches: value(\.accumulateGradBatches),
-            worldSize: worldSize)
+            task: task.task, model: task.model, hidden: task.hidden?.elements, classes: task.classes, optimizer: optimizerSettings,
+            scheduler: schedulerSettings, data: dataSettings, adversarial: adversarialSettings, initFrom: task.initFrom,
+            seed: trainer.seed, batchSize: trainer.batchSize, maxEpochs: trainer.maxEpochs, maxSteps: trainer.maxSteps,
+            accumulateGradBatches: trainer.accumulateGradBatches, worldSize: worldSize)
     }
 
     /// The trainer this configuration describes, on `communicator`.
     func makeTrainer(communicator: any Communicator, callbacks: [any Callback], loggers: [any MetricsLogger]) throws -> Trainer {
-        let interval = value(\.valCheckInterval)
+        let interval = trainer.valCheckInterval
         return try Trainer(
-            maxEpochs: value(\.maxEpochs), maxSteps: maxSteps, accumulateGradBatches: value(\.accumulateGradBatches),
-            gradientClipVal: gradientClipVal, gradientClipAlgorithm: GradientClipAlgorithm(rawValue: value(\.gradientClipAlgorithm)) ?? .norm,
+            maxEpochs: trainer.maxEpochs, maxSteps: trainer.maxSteps, accumulateGradBatches: trainer.accumulateGradBatches,
+            gradientClipVal: trainer.gradientClipVal,
+            gradientClipAlgorithm: GradientClipAlgorithm(rawValue: trainer.gradientClipAlgorithm) ?? .norm,
+            limitTrainBatches: trainer.limitTrainBatches?.limit ?? .all, limitValBatches: trainer.limitValBatches?.limit ?? .all,
             valCheckInterval: interval <= 1 ? .fraction(interval) : .batches(Int(interval)),
-            logEveryNSteps: value(\.logEveryNSteps), seed: value(\.seed), communicator: communicator,
-            callbacks: callbacks, loggers: loggers, checkConsistency: checkConsistency)
+            logEveryNSteps: trainer.logEveryNSteps, seed: trainer.seed, communicator: communicator,
+            callbacks: callbacks, loggers: loggers, checkConsistency: trainer.checkConsistency)
     }
 
     /// Where and when checkpoints are written, and what the run starts from.
     func checkpointPlan(for purpose: CheckpointPlan.Purpose) -> CheckpointPlan {
-        CheckpointPlan(purpose: purpose, directory: resolvedCheckpointDir, everyNSteps: checkpointEveryNSteps,
-                       resumeFrom: resume, forceResume: value(\.forceResume))
+        CheckpointPlan(purpose: purpose, directory: resolvedCheckpointDir, everyNSteps: trainer.checkpointEveryNSteps,
+                       resumeFrom: trainer.resume, forceResume: trainer.forceResume)
     }
 }

@@ -15,7 +15,8 @@ struct SwiftDDPCommand: ParsableCommand {
     /// MPI starts); every rank exits with a non-zero status.
     static func main() {
         do {
-            var command = try parseAsRoot()
+            // The options of a `--config` file are parsed with the command line's, before them.
+            var command = try parseAsRoot(ConfigurationFile.expandingConfigFile(in: Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch {
             let launch = LaunchEnvironment.current

@@ -12,14 +12,14 @@ struct TrainingJob {
 
     init(configuration: RunConfiguration, launch: LaunchEnvironment) throws {
         self.configuration = configuration
-        self.launch = configuration.value(\.debug) ? LaunchEnvironment(rank: 0, worldSize: 1) : launch
+        self.launch = configuration.trainer.debug ? LaunchEnvironment(rank: 0, worldSize: 1) : launch
         prepared = try TaskRegistry.build(configuration.taskSettings(worldSize: self.launch.worldSize))
     }
 
     /// Starts MPI (unless `debug`), then runs `work` on every rank; an error on any rank
     /// prints one line naming the rank and ends every rank.
     func start(_ work: (any Communicator, BuiltTask) throws -> Void) {
-        let communicator = makeCommunicator(debug: configuration.value(\.debug))
+        let communicator = makeCommunicator(debug: configuration.trainer.debug)
         defer { MPICommunicator.finalize() }
         RankFailure.installSignalHandlers(rank: communicator.rank)
         RankFailure.run(communicator: communicator) {
@@ -41,28 +41,28 @@ struct TrainingJob {
     /// Trains the task, logging to `log-dir` from rank 0, and prints a summary there.
     func fit() {
         start { communicator, task in
-            let logDir = configuration.value(\.logDir)
+            let logDir = configuration.trainer.logDir
             let checkpoints = try Checkpointing.setUp(configuration.checkpointPlan(for: .fit), module: task.module)
             var loggers: [any MetricsLogger] = []
             if communicator.isRoot {
                 // A resumed run keeps the rows logged before its checkpoint and continues them.
                 loggers = [try CSVLogger(directory: logDir, continuingBefore: checkpoints.resumedStep),
                            try TensorBoardLogger(directory: logDir), try CurvesPlot(directory: logDir)]
-                try HyperparametersFile.write(configuration.resolved, to: logDir)
+                try HyperparametersFile.write(configuration.record, to: logDir)
             }
             let trainer = try configuration.makeTrainer(communicator: communicator, callbacks: checkpoints.callbacks, loggers: loggers)
             trainer.runConfiguration = configuration.exactnessRecord
-            trainer.exactConfigurationKeys = RunConfiguration.keysThatChangeTheRun
+            trainer.exactConfigurationKeys = configuration.keysThatChangeTheRun
             let loader = try task.trainingLoader()
             if communicator.isRoot {
                 let steps = (loader.batchesPerEpoch + communicator.worldSize - 1) / communicator.worldSize
-                print("swift-ddp: \(configuration.value(\.task)) on \(task.data.source), \(communicator.worldSize) rank(s): "
+                print("swift-ddp: \(configuration.task.task) on \(task.data.source), \(communicator.worldSize) rank(s): "
                       + "\(task.summary); \(steps) batches/epoch of \(task.batchSize * communicator.worldSize) samples; logs in \(logDir)/")
             }
             let untrained = communicator.isRoot ? try RunSummary.untrainedFigures(of: task.module) : [:]
             let started = MonotonicClock.seconds()
             try trainer.fit(task.module, train: loader, validation: task.validationLoader(),
-                            checkpointPath: checkpoints.resumePath, forceResume: configuration.value(\.forceResume))
+                            checkpointPath: checkpoints.resumePath, forceResume: configuration.trainer.forceResume)
             if communicator.isRoot {
                 let summary = RunSummary(metrics: trainer.callbackMetrics, events: trainer.loggedEvents, module: task.module,
                                          untrained: untrained)

@@ -7,12 +7,13 @@ struct Validate: ParsableCommand {
         abstract: "Validate a checkpoint on the task's validation data (the options as for fit).")
 
     @Option(help: "The checkpoint to validate.") var checkpoint: String
-    @OptionGroup var options: RunOptions
+    @OptionGroup var options: RunConfiguration
 
     func run() throws {
-        var configuration = try options.configuration()
+        try options.check()
         guard !checkpoint.isEmpty else { throw CommandError("--checkpoint needs a checkpoint file") }
-        configuration.resume = checkpoint
+        var configuration = options
+        configuration.trainer.resume = checkpoint
         try TrainingJob(configuration: configuration, launch: .current).validate()
     }
 }

@@ -23,19 +23,4 @@ struct AdversarialOptions: ParsableArguments {
     @Option(help: "cyclegan, separate optimizers: one exponential decay for all four, lr × rate^(step / decay-steps).")
     var decaySteps: Int?
     @Option(help: "cyclegan: the decay's factor per --decay-steps optimizer steps (e.g. 0.5).") var decayRate: Double?
-
-    func apply(to layer: inout RunConfiguration) {
-        layer.optimization = optimization
-        layer.ganData = ganData
-        layer.generatorFrequency = generatorFrequency
-        layer.discriminatorFrequency = discriminatorFrequency
-        layer.optimizers = optimizers
-        layer.lrGA = lrGA
-        layer.lrGB = lrGB
-        layer.lrDA = lrDA
-        layer.lrDB = lrDB
-        layer.transform = transform
-        layer.decaySteps = decaySteps
-        layer.decayRate = decayRate
-    }
 }

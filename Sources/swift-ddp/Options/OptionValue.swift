@@ -1,0 +1,49 @@
+import Foundation
+
+/// A value a run option takes, the same in a configuration file and on the command line:
+/// `max-epochs: 20` in YAML is `--max-epochs=20` as an argument.
+protocol OptionValue: Codable, Sendable, DeclaredValue {
+    /// What the value must be, for messages about a file: "a whole number".
+    static var expectation: String { get }
+    /// The value as the text after `--name=` (lists comma-separated, as the options take them).
+    var argumentText: String { get }
+}
+
+/// The type of an option's declared value: an ``OptionValue``, or an optional one whose
+/// `nil` means the option was not given and has no default.
+protocol DeclaredValue {
+    static var valueType: any OptionValue.Type { get }
+    var givenValue: (any OptionValue)? { get }
+}
+
+extension OptionValue {
+    static var valueType: any OptionValue.Type { Self.self }
+    var givenValue: (any OptionValue)? { self }
+    var argumentText: String { "\(self)" }
+}
+
+extension Optional: DeclaredValue where Wrapped: OptionValue {
+    static var valueType: any OptionValue.Type { Wrapped.self }
+    var givenValue: (any OptionValue)? { self }
+}
+
+extension Int: OptionValue {
+    static var expectation: String { "a whole number" }
+}
+
+extension UInt64: OptionValue {
+    static var expectation: String { "a whole number >= 0" }
+}
+
+extension Double: OptionValue {
+    static var expectation: String { "a number" }
+}
+
+extension String: OptionValue {
+    static var expectation: String { "a word or path" }
+    var argumentText: String { self }
+}
+
+extension Bool: OptionValue {
+    static var expectation: String { "true or false" }
+}

@@ -1,0 +1,15 @@
+import ArgumentParser
+import DDPTasks
+
+/// What to train: the task and its model.
+struct TaskOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("What to train:\n"
+        + TaskRegistry.all.map { "\($0.name): \($0.summary)" }.joined(separator: "\n")))
+    var task = TaskRegistry.defaultTask.name
+    @Option(help: "The classifier's network: mlp (default) or cnn.") var model: String?
+    @Option(help: "Hidden layer widths, comma-separated (classifier: 256,256; cnn: conv channels 16,32).",
+            transform: CommaSeparated.reading(like: "256,256"))
+    var hidden: CommaSeparated<Int>?
+    @Option(help: "Number of classes (default: one more than the largest label).") var classes: Int?
+    @Option(help: "Start from the weights in this safetensors file (PyTorch state_dict names).") var initFrom: String?
+}
