@@ -185,12 +185,10 @@ public final class PerGroupModel: Module, TrainingModule {
 /// The custom optimizer of the "customizing optimizers" guide: plain gradient descent,
 /// `p ← p − lr·∇p`, as a new type conforming to `Optimizer`.
 public final class PlainGradientDescent: Optimizer {
-    public var paramGroups: [ParamGroup] = []
-    public var state: [ObjectIdentifier: ParameterState] = [:]
-    public let defaults: [String: HyperParameter]
+    public var storage: OptimizerStorage
 
     public init(_ parameters: [Tensor], lr: Double = 1e-3) throws {
-        defaults = ["lr": .number(lr)]
+        storage = OptimizerStorage(defaults: ["lr": .number(lr)])
         try addInitialGroups(Tensor.paramGroups(from: parameters))
     }
 

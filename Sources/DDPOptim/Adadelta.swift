@@ -9,31 +9,61 @@ import DDPTensor
 /// Options: `lr` (1.0), `rho` (0.9), `eps` (1e-6), `weight_decay` (0), `maximize` (false).
 /// State: `step`, `square_avg`, `acc_delta`.
 public final class Adadelta: Optimizer {
-    public var paramGroups: [ParamGroup] = []
-    public var state: [ObjectIdentifier: ParameterState] = [:]
-    public let defaults: [String: HyperParameter]
+    /// Adadelta's hyper-parameters; the initialiser's defaults are torch's.
+    public struct Options: OptimizerOptions {
+        public var lr: Double
+        public var rho: Double
+        public var eps: Double
+        public var weightDecay: Double
+        public var maximize: Bool
 
-    public init<P: ParameterGroupConvertible>(
+        public init(lr: Double = 1.0, rho: Double = 0.9, eps: Double = 1e-6, weightDecay: Double = 0,
+                    maximize: Bool = false) {
+            self.lr = lr
+            self.rho = rho
+            self.eps = eps
+            self.weightDecay = weightDecay
+            self.maximize = maximize
+        }
+
+        public init(_ group: ParamGroup) {
+            self.init(lr: group.lr, rho: group.number("rho"), eps: group.number("eps"), weightDecay: group.weightDecay,
+                      maximize: group.flag("maximize"))
+        }
+
+        public var hyperParameters: [String: HyperParameter] {
+            ["lr": .number(lr), "rho": .number(rho), "eps": .number(eps), "weight_decay": .number(weightDecay),
+             "maximize": .flag(maximize)]
+        }
+    }
+
+    public var storage: OptimizerStorage
+
+    public init<P: ParameterGroupConvertible>(_ parameters: [P], options: Options) throws {
+        storage = OptimizerStorage(defaults: options)
+        try addInitialGroups(P.paramGroups(from: parameters))
+    }
+
+    public convenience init<P: ParameterGroupConvertible>(
         _ parameters: [P], lr: Double = 1.0, rho: Double = 0.9, eps: Double = 1e-6, weightDecay: Double = 0,
         maximize: Bool = false
     ) throws {
-        defaults = ["lr": .number(lr), "rho": .number(rho), "eps": .number(eps), "weight_decay": .number(weightDecay),
-                    "maximize": .flag(maximize)]
-        try addInitialGroups(P.paramGroups(from: parameters))
+        try self.init(parameters, options: Options(lr: lr, rho: rho, eps: eps, weightDecay: weightDecay, maximize: maximize))
     }
 
     public func validate(_ options: [String: HyperParameter]) throws {
         try validateLearningRate(options)
         try validateAdamFamily(options, optimizer: "Adadelta")
-        let rho = ParamGroup([], options: options).number("rho")
+        let rho = Options(ParamGroup([], options: options)).rho
         try OptimizerError.require(rho >= 0 && rho <= 1, "Adadelta: invalid rho \(rho): use a value in [0, 1]")
     }
 
     public func update(_ parameter: Tensor, gradient: Tensor, state: inout ParameterState, group: ParamGroup) throws {
+        let options = Options(group)
         _ = state.advanceStep()
-        let lr = Float(group.lr), rho = Float(group.number("rho")), rest = Float(1 - group.number("rho"))
-        let eps = Float(group.number("eps")), decay = Float(group.weightDecay)
-        let sign: Float = group.flag("maximize") ? -1 : 1
+        let lr = Float(options.lr), rho = Float(options.rho), rest = Float(1 - options.rho)
+        let eps = Float(options.eps), decay = Float(options.weightDecay)
+        let sign: Float = options.maximize ? -1 : 1
         let v = state.buffer("square_avg", like: parameter).data
         let u = state.buffer("acc_delta", like: parameter).data
         let p = parameter.data, g = gradient.data

@@ -1,10 +1,5 @@
 import DDPTensor
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 
 /// Adamax, Adam's infinity-norm variant (Kingma & Ba, 2015, section 7.1), as `torch.optim.Adamax`:
 ///
@@ -14,17 +9,47 @@ import Darwin
 /// Options: `lr` (2e-3), `betas` ((0.9, 0.999)), `eps` (1e-8), `weight_decay` (0),
 /// `maximize` (false). State: `step`, `exp_avg`, `exp_inf`.
 public final class Adamax: Optimizer {
-    public var paramGroups: [ParamGroup] = []
-    public var state: [ObjectIdentifier: ParameterState] = [:]
-    public let defaults: [String: HyperParameter]
+    /// Adamax's hyper-parameters; the initialiser's defaults are torch's.
+    public struct Options: OptimizerOptions {
+        public var lr: Double
+        public var betas: (Double, Double)
+        public var eps: Double
+        public var weightDecay: Double
+        public var maximize: Bool
 
-    public init<P: ParameterGroupConvertible>(
+        public init(lr: Double = 2e-3, betas: (Double, Double) = (0.9, 0.999), eps: Double = 1e-8,
+                    weightDecay: Double = 0, maximize: Bool = false) {
+            self.lr = lr
+            self.betas = betas
+            self.eps = eps
+            self.weightDecay = weightDecay
+            self.maximize = maximize
+        }
+
+        public init(_ group: ParamGroup) {
+            self.init(lr: group.lr, betas: group.betas, eps: group.number("eps"), weightDecay: group.weightDecay,
+                      maximize: group.flag("maximize"))
+        }
+
+        public var hyperParameters: [String: HyperParameter] {
+            ["lr": .number(lr), "betas": .numbers([betas.0, betas.1]), "eps": .number(eps),
+             "weight_decay": .number(weightDecay), "maximize": .flag(maximize)]
+        }
+    }
+
+    public var storage: OptimizerStorage
+
+    public init<P: ParameterGroupConvertible>(_ parameters: [P], options: Options) throws {
+        storage = OptimizerStorage(defaults: options)
+        try addInitialGroups(P.paramGroups(from: parameters))
+    }
+
+    public convenience init<P: ParameterGroupConvertible>(
         _ parameters: [P], lr: Double = 2e-3, betas: (Double, Double) = (0.9, 0.999), eps: Double = 1e-8,
         weightDecay: Double = 0, maximize: Bool = false
     ) throws {
-        defaults = ["lr": .number(lr), "betas": .numbers([betas.0, betas.1]), "eps": .number(eps),
-                    "weight_decay": .number(weightDecay), "maximize": .flag(maximize)]
-        try addInitialGroups(P.paramGroups(from: parameters))
+        try self.init(parameters, options: Options(lr: lr, betas: betas, eps: eps, weightDecay: weightDecay,
+                                                   maximize: maximize))
     }
 
     public func validate(_ options: [String: HyperParameter]) throws {
@@ -33,13 +58,14 @@ public final class Adamax: Optimizer {
     }
 
     public func update(_ parameter: Tensor, gradient: Tensor, state: inout ParameterState, group: ParamGroup) throws {
-        let (beta1, beta2) = group.betas
+        let options = Options(group)
+        let (beta1, beta2) = options.betas
         let step = state.advanceStep()
         let m = state.buffer("exp_avg", like: parameter).data
         let u = state.buffer("exp_inf", like: parameter).data
-        let clr = Float(group.lr / (1 - pow(beta1, step)))
-        let b1 = Float(1 - beta1), b2 = Float(beta2), eps = Float(group.number("eps")), decay = Float(group.weightDecay)
-        let sign: Float = group.flag("maximize") ? -1 : 1
+        let clr = Float(options.lr / (1 - pow(beta1, step)))
+        let b1 = Float(1 - beta1), b2 = Float(beta2), eps = Float(options.eps), decay = Float(options.weightDecay)
+        let sign: Float = options.maximize ? -1 : 1
         let p = parameter.data, g = gradient.data
         for i in 0..<parameter.count {
             let d = sign * g[i] + decay * p[i]

@@ -65,8 +65,7 @@ public final class ScheduledLR: LRScheduler {
     }
 
     public func load(stateDict: SchedulerStateDict) throws {
-        try OptimizerError.require(stateDict.schedulerType == "ScheduledLR",
-            "cannot load a \(stateDict.schedulerType) state dict into ScheduledLR: load it into a \(stateDict.schedulerType)")
+        try stateDict.requireType("ScheduledLR")
         lastEpoch = Int(try stateDict.number("last_epoch"))
         apply()
     }

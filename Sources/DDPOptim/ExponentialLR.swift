@@ -10,7 +10,7 @@ public final class ExponentialLR: ChainableScheduler {
     }
 
     public override func computeLR() throws -> [Double] {
-        optimizer.paramGroups.map { lastEpoch == 0 ? $0.lr : $0.lr * gamma }
+        currentLRs.map { lastEpoch == 0 ? $0 : $0 * gamma }
     }
 
     public override func closedFormLR() -> [Double]? {

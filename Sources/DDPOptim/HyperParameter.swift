@@ -1,5 +1,5 @@
 /// The value of one hyper-parameter in a parameter group: what a Python float, bool,
-/// tuple of floats, string or `None` (`.none`) is in a `torch.optim` param group.
+/// tuple of floats, string or `None` (`.null`) is in a `torch.optim` param group.
 ///
 /// Literals make groups read like PyTorch's dictionaries:
 ///
@@ -12,7 +12,9 @@ public enum HyperParameter: Equatable, Sendable {
     case flag(Bool)
     case numbers([Double])
     case text(String)
-    case none
+    /// Python's `None` (JSON `null`), e.g. LBFGS's `line_search_fn` when there is no line
+    /// search; not `none`, which would read as `Optional.none` in `HyperParameter?`.
+    case null
 
     /// The number, or `nil` for any other kind of value.
     public var doubleValue: Double? {
@@ -53,7 +55,7 @@ extension HyperParameter: Codable {
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
-            self = .none
+            self = .null
         } else if let flag = try? container.decode(Bool.self) {
             self = .flag(flag)
         } else if let number = try? container.decode(Double.self) {
@@ -72,7 +74,7 @@ extension HyperParameter: Codable {
         case .flag(let value): try container.encode(value)
         case .numbers(let values): try container.encode(values)
         case .text(let value): try container.encode(value)
-        case .none: try container.encodeNil()
+        case .null: try container.encodeNil()
         }
     }
 }

@@ -16,27 +16,65 @@ import DDPTensor
 /// "strong_wolfe"). One param group only. State (on the first parameter): `func_evals`,
 /// `n_iter`, `d`, `t`, `old_dirs`, `old_stps`, `ro`, `H_diag`, `prev_flat_grad`, `prev_loss`.
 public final class LBFGS: Optimizer {
-    public var paramGroups: [ParamGroup] = []
-    public var state: [ObjectIdentifier: ParameterState] = [:]
-    public let defaults: [String: HyperParameter]
+    /// LBFGS's hyper-parameters; the initialiser's defaults are torch's.
+    public struct Options: OptimizerOptions {
+        public var lr: Double
+        public var maxIter: Int
+        /// The most closure evaluations per step; by default `maxIter·5/4`, as torch.
+        public var maxEval: Int
+        public var toleranceGrad: Double
+        public var toleranceChange: Double
+        public var historySize: Int
+        /// `nil` (no line search: a fixed step) or `"strong_wolfe"`.
+        public var lineSearchFn: String?
 
-    public init<P: ParameterGroupConvertible>(
-        _ parameters: [P], lr: Double = 1, maxIter: Int = 20, maxEval: Int? = nil, toleranceGrad: Double = 1e-7,
-        toleranceChange: Double = 1e-9, historySize: Int = 100, lineSearchFn: String? = nil
-    ) throws {
-        defaults = ["lr": .number(lr), "max_iter": .number(Double(maxIter)),
-                    "max_eval": .number(Double(maxEval ?? maxIter * 5 / 4)),
-                    "tolerance_grad": .number(toleranceGrad), "tolerance_change": .number(toleranceChange),
-                    "history_size": .number(Double(historySize)), "line_search_fn": lineSearchFn.map { .text($0) } ?? .none]
+        public init(lr: Double = 1, maxIter: Int = 20, maxEval: Int? = nil, toleranceGrad: Double = 1e-7,
+                    toleranceChange: Double = 1e-9, historySize: Int = 100, lineSearchFn: String? = nil) {
+            self.lr = lr
+            self.maxIter = maxIter
+            self.maxEval = maxEval ?? maxIter * 5 / 4
+            self.toleranceGrad = toleranceGrad
+            self.toleranceChange = toleranceChange
+            self.historySize = historySize
+            self.lineSearchFn = lineSearchFn
+        }
+
+        public init(_ group: ParamGroup) {
+            self.init(lr: group.lr, maxIter: Int(group.number("max_iter")), maxEval: Int(group.number("max_eval")),
+                      toleranceGrad: group.number("tolerance_grad"), toleranceChange: group.number("tolerance_change"),
+                      historySize: Int(group.number("history_size")), lineSearchFn: group["line_search_fn"]?.stringValue)
+        }
+
+        public var hyperParameters: [String: HyperParameter] {
+            ["lr": .number(lr), "max_iter": .number(Double(maxIter)), "max_eval": .number(Double(maxEval)),
+             "tolerance_grad": .number(toleranceGrad), "tolerance_change": .number(toleranceChange),
+             "history_size": .number(Double(historySize)), "line_search_fn": lineSearchFn.map { .text($0) } ?? .null]
+        }
+    }
+
+    public var storage: OptimizerStorage
+
+    public init<P: ParameterGroupConvertible>(_ parameters: [P], options: Options) throws {
+        storage = OptimizerStorage(defaults: options)
         let groups = P.paramGroups(from: parameters)
         try OptimizerError.require(groups.count == 1,
             "LBFGS doesn't support per-parameter options (parameter groups): pass one list of parameters")
         try addInitialGroups(groups)
     }
 
+    public convenience init<P: ParameterGroupConvertible>(
+        _ parameters: [P], lr: Double = 1, maxIter: Int = 20, maxEval: Int? = nil, toleranceGrad: Double = 1e-7,
+        toleranceChange: Double = 1e-9, historySize: Int = 100, lineSearchFn: String? = nil
+    ) throws {
+        try self.init(parameters, options: Options(lr: lr, maxIter: maxIter, maxEval: maxEval,
+                                                   toleranceGrad: toleranceGrad, toleranceChange: toleranceChange,
+                                                   historySize: historySize, lineSearchFn: lineSearchFn))
+    }
+
     public func validate(_ options: [String: HyperParameter]) throws {
         try validateLearningRate(options)
         let group = ParamGroup([], options: options)
+        // Checked as numbers: a fractional value must be reported, not truncated by `Options`.
         for name in ["max_iter", "max_eval", "history_size"] {
             let value = group.number(name)
             try OptimizerError.require(value >= 1 && value == value.rounded(), "LBFGS: invalid \(name) \(value): use a whole number >= 1")
@@ -45,7 +83,7 @@ public final class LBFGS: Optimizer {
             try OptimizerError.require(group.number(name) >= 0, "LBFGS: invalid \(name) \(group.number(name)): use a value >= 0")
         }
         switch options["line_search_fn"] {
-        case .none?, .text("strong_wolfe")?: break
+        case .null?, .text("strong_wolfe")?: break
         default:
             throw OptimizerError("LBFGS: unknown line_search_fn \(String(describing: options["line_search_fn"])): use none or \"strong_wolfe\"")
         }
@@ -91,15 +129,15 @@ public final class LBFGS: Optimizer {
 
     private func step(on point: some LBFGSPoint, firstLoss: inout Float) throws -> Double {
         try checkOptions(paramGroups[0].options)
-        let group = paramGroups[0]
-        let lr = group.lr, maxIter = Int(group.number("max_iter")), maxEval = Int(group.number("max_eval"))
-        let toleranceGrad = group.number("tolerance_grad"), toleranceChange = group.number("tolerance_change")
-        let historySize = Int(group.number("history_size"))
-        let strongWolfeSearch = group["line_search_fn"]?.stringValue == "strong_wolfe"
+        let options = Options(paramGroups[0])
+        let lr = options.lr, maxIter = options.maxIter, maxEval = options.maxEval
+        let toleranceGrad = options.toleranceGrad, toleranceChange = options.toleranceChange
+        let historySize = options.historySize
+        let strongWolfeSearch = options.lineSearchFn == "strong_wolfe"
         func maxAbs(_ v: [Double]) -> Double { v.reduce(0) { max($0, abs($1)) } }
 
-        var memory = LBFGSMemory(state[ObjectIdentifier(parameters[0])] ?? ParameterState())
-        defer { state[ObjectIdentifier(parameters[0])] = memory.state }
+        var memory = LBFGSMemory(storage.state[ObjectIdentifier(parameters[0])] ?? ParameterState())
+        defer { storage.state[ObjectIdentifier(parameters[0])] = memory.state }
         let (originalLoss, firstGradient) = try point.evaluate()
         firstLoss = Float(originalLoss)
         var loss = originalLoss, flatGrad = firstGradient

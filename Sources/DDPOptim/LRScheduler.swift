@@ -46,6 +46,12 @@ public struct SchedulerStateDict: Codable, Equatable {
         return value
     }
 
+    /// Throws unless a `typeName` scheduler saved this dict: each scheduler's `load` starts here.
+    func requireType(_ typeName: String) throws {
+        try OptimizerError.require(schedulerType == typeName,
+            "cannot load a \(schedulerType) state dict into \(typeName): load it into a \(schedulerType)")
+    }
+
     func numbers(_ key: String) throws -> [Double] {
         guard let value = values[key]?.doublesValue else {
             throw OptimizerError("\(schedulerType) state dict has no list '\(key)': it was not saved by this scheduler")
@@ -84,8 +90,11 @@ open class ChainableScheduler: LRScheduler {
     /// The scheduler's name in state dicts.
     open var typeName: String { String(describing: type(of: self)) }
 
+    /// Each group's learning rate now: where the recursive schedules start from.
+    public var currentLRs: [Double] { optimizer.paramGroups.map(\.lr) }
+
     /// The new lr of every group at `lastEpoch` (torch's `get_lr`).
-    open func computeLR() throws -> [Double] { optimizer.paramGroups.map(\.lr) }
+    open func computeLR() throws -> [Double] { currentLRs }
 
     /// The lr at `lastEpoch` from the closed form, when the schedule has one.
     open func closedFormLR() -> [Double]? { nil }
@@ -115,7 +124,7 @@ open class ChainableScheduler: LRScheduler {
 
     func apply(_ values: [Double]) {
         for (i, lr) in values.enumerated() { optimizer.paramGroups[i].lr = lr }
-        lastLR = optimizer.paramGroups.map(\.lr)
+        lastLR = currentLRs
     }
 
     /// Group options other than lr that a scheduler cycles (momentum, or beta1 for Adam-like optimizers).
@@ -137,8 +146,7 @@ open class ChainableScheduler: LRScheduler {
     }
 
     public func load(stateDict: SchedulerStateDict) throws {
-        try OptimizerError.require(stateDict.schedulerType == typeName,
-            "cannot load a \(stateDict.schedulerType) state dict into \(typeName): load it into a \(stateDict.schedulerType)")
+        try stateDict.requireType(typeName)
         let base = try stateDict.numbers("base_lrs"), last = try stateDict.numbers("_last_lr")
         try OptimizerError.require(base.count == optimizer.paramGroups.count && last.count == base.count,
             "\(typeName) state dict has \(base.count) learning rates, the optimizer has \(optimizer.paramGroups.count) param groups: build the optimizer with the same groups")

@@ -17,7 +17,7 @@ public final class LinearLR: ChainableScheduler {
     }
 
     public override func computeLR() throws -> [Double] {
-        let lrs = optimizer.paramGroups.map(\.lr)
+        let lrs = currentLRs
         if lastEpoch == 0 { return lrs.map { $0 * startFactor } }
         if lastEpoch > totalIters { return lrs }
         // The ratio of this step's factor to the previous one.
@@ -45,7 +45,7 @@ public final class ConstantLR: ChainableScheduler {
     }
 
     public override func computeLR() throws -> [Double] {
-        let lrs = optimizer.paramGroups.map(\.lr)
+        let lrs = currentLRs
         if lastEpoch == 0 { return lrs.map { $0 * factor } }
         if lastEpoch != totalIters { return lrs }
         return lrs.map { $0 * (1 / factor) }

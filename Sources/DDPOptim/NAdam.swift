@@ -1,10 +1,5 @@
 import DDPTensor
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 
 /// NAdam, Adam with Nesterov momentum (Dozat, 2016, "Incorporating Nesterov Momentum into
 /// Adam"), with the momentum schedule μₜ = β₁(1 − ½·0.96^(t·ψ)), as `torch.optim.NAdam`:
@@ -17,31 +12,68 @@ import Darwin
 /// `momentum_decay` ψ (4e-3), `decoupled_weight_decay` (false), `maximize` (false).
 /// State: `step`, `mu_product`, `exp_avg`, `exp_avg_sq`.
 public final class NAdam: Optimizer {
-    public var paramGroups: [ParamGroup] = []
-    public var state: [ObjectIdentifier: ParameterState] = [:]
-    public let defaults: [String: HyperParameter]
+    /// NAdam's hyper-parameters; the initialiser's defaults are torch's.
+    public struct Options: OptimizerOptions {
+        public var lr: Double
+        public var betas: (Double, Double)
+        public var eps: Double
+        public var weightDecay: Double
+        public var momentumDecay: Double
+        public var decoupledWeightDecay: Bool
+        public var maximize: Bool
 
-    public init<P: ParameterGroupConvertible>(
+        public init(lr: Double = 2e-3, betas: (Double, Double) = (0.9, 0.999), eps: Double = 1e-8,
+                    weightDecay: Double = 0, momentumDecay: Double = 4e-3, decoupledWeightDecay: Bool = false,
+                    maximize: Bool = false) {
+            self.lr = lr
+            self.betas = betas
+            self.eps = eps
+            self.weightDecay = weightDecay
+            self.momentumDecay = momentumDecay
+            self.decoupledWeightDecay = decoupledWeightDecay
+            self.maximize = maximize
+        }
+
+        public init(_ group: ParamGroup) {
+            self.init(lr: group.lr, betas: group.betas, eps: group.number("eps"), weightDecay: group.weightDecay,
+                      momentumDecay: group.number("momentum_decay"),
+                      decoupledWeightDecay: group.flag("decoupled_weight_decay"), maximize: group.flag("maximize"))
+        }
+
+        public var hyperParameters: [String: HyperParameter] {
+            ["lr": .number(lr), "betas": .numbers([betas.0, betas.1]), "eps": .number(eps),
+             "weight_decay": .number(weightDecay), "momentum_decay": .number(momentumDecay),
+             "decoupled_weight_decay": .flag(decoupledWeightDecay), "maximize": .flag(maximize)]
+        }
+    }
+
+    public var storage: OptimizerStorage
+
+    public init<P: ParameterGroupConvertible>(_ parameters: [P], options: Options) throws {
+        storage = OptimizerStorage(defaults: options)
+        try addInitialGroups(P.paramGroups(from: parameters))
+    }
+
+    public convenience init<P: ParameterGroupConvertible>(
         _ parameters: [P], lr: Double = 2e-3, betas: (Double, Double) = (0.9, 0.999), eps: Double = 1e-8,
         weightDecay: Double = 0, momentumDecay: Double = 4e-3, decoupledWeightDecay: Bool = false, maximize: Bool = false
     ) throws {
-        defaults = ["lr": .number(lr), "betas": .numbers([betas.0, betas.1]), "eps": .number(eps),
-                    "weight_decay": .number(weightDecay), "momentum_decay": .number(momentumDecay),
-                    "decoupled_weight_decay": .flag(decoupledWeightDecay), "maximize": .flag(maximize)]
-        try addInitialGroups(P.paramGroups(from: parameters))
+        try self.init(parameters, options: Options(lr: lr, betas: betas, eps: eps, weightDecay: weightDecay,
+                                                   momentumDecay: momentumDecay,
+                                                   decoupledWeightDecay: decoupledWeightDecay, maximize: maximize))
     }
 
     public func validate(_ options: [String: HyperParameter]) throws {
         try validateLearningRate(options)
         try validateAdamFamily(options, optimizer: "NAdam")
-        let psi = ParamGroup([], options: options).number("momentum_decay")
+        let psi = Options(ParamGroup([], options: options)).momentumDecay
         try OptimizerError.require(psi >= 0, "NAdam: invalid momentum_decay \(psi): use momentum_decay >= 0")
     }
 
     public func update(_ parameter: Tensor, gradient: Tensor, state: inout ParameterState, group: ParamGroup) throws {
-        let (beta1, beta2) = group.betas
-        let lr = group.lr, weightDecay = group.weightDecay, psi = group.number("momentum_decay")
-        let decoupled = group.flag("decoupled_weight_decay")
+        let options = Options(group)
+        let (beta1, beta2) = options.betas
+        let lr = options.lr, psi = options.momentumDecay
         let product = state.scalarBuffer("mu_product", initialValue: 1)
         let step = state.advanceStep()
         let m = state.buffer("exp_avg", like: parameter).data
@@ -54,15 +86,12 @@ public final class NAdam: Optimizer {
         let muProduct = Double(product.data[0])
         let gradScale = Float(-lr * (1 - mu) / (1 - muProduct))
         let averageScale = Float(-lr * muNext / (1 - muProduct * muNext))
-        let shrink = Float(decoupled ? 1 - lr * weightDecay : 1), l2 = Float(decoupled ? 0 : weightDecay)
-        let b1 = Float(1 - beta1), b2 = Float(beta2), c2 = Float(1 - beta2), eps = Float(group.number("eps"))
-        let sign: Float = group.flag("maximize") ? -1 : 1
+        let moments = MomentUpdate(lr: lr, betas: options.betas, weightDecay: options.weightDecay,
+                                   decoupledWeightDecay: options.decoupledWeightDecay, maximize: options.maximize)
+        let eps = Float(options.eps)
         let p = parameter.data, g = gradient.data
         for i in 0..<parameter.count {
-            let x = p[i] * shrink
-            let d = sign * g[i] + l2 * x
-            let mi = m[i] + b1 * (d - m[i])
-            let vi = v[i] * b2 + c2 * d * d
+            let (x, d, mi, vi) = moments(parameter: p[i], gradient: g[i], average: m[i], square: v[i])
             m[i] = mi; v[i] = vi
             let denominator = sqrtOfNonNegative(vi / correction2) + eps
             let y = x + gradScale * (d / denominator)

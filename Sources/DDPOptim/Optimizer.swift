@@ -4,18 +4,16 @@ import DDPTensor
 /// parameters come in groups, each group with its own hyper-parameters; state is kept per
 /// parameter and created on first use; `step(closure:)` may re-evaluate the loss.
 ///
-/// A custom optimizer supplies its name, its defaults and a per-parameter update; the
-/// protocol extension does the bookkeeping (groups, state, zeroing, state dicts). The plain
-/// gradient-descent optimizer of Lightning's "customizing optimizers" guide,
-/// `p ← p − lr·∇p`, is:
+/// A custom optimizer holds an `OptimizerStorage` (its defaults, groups and state) and
+/// supplies a per-parameter update; the protocol extension does the bookkeeping (groups,
+/// state, zeroing, state dicts). The plain gradient-descent optimizer of Lightning's
+/// "customizing optimizers" guide, `p ← p − lr·∇p`, is:
 ///
 ///     final class PlainGradientDescent: Optimizer {
-///         var paramGroups: [ParamGroup] = []
-///         var state: [ObjectIdentifier: ParameterState] = [:]
-///         let defaults: [String: HyperParameter]
+///         var storage: OptimizerStorage
 ///
 ///         init(_ parameters: [Tensor], lr: Double = 1e-3) throws {
-///             defaults = ["lr": .number(lr)]
+///             storage = OptimizerStorage(defaults: ["lr": .number(lr)])
 ///             try addInitialGroups(Tensor.paramGroups(from: parameters))
 ///         }
 ///
@@ -30,12 +28,9 @@ import DDPTensor
 public protocol Optimizer: AnyObject {
     /// The name recorded in state dicts; by default the type's name (`"Adam"`).
     var typeName: String { get }
-    /// Every hyper-parameter the optimizer knows, with its default value.
-    var defaults: [String: HyperParameter] { get }
-    /// The parameter groups, in the order they were added.
-    var paramGroups: [ParamGroup] { get set }
-    /// Per-parameter state, keyed by the parameter's identity.
-    var state: [ObjectIdentifier: ParameterState] { get set }
+    /// The defaults, parameter groups and per-parameter state (read them through
+    /// `defaults`, `paramGroups` and `state`).
+    var storage: OptimizerStorage { get set }
 
     /// Throws if a group's options are out of range (called when a group is added or loaded).
     func validate(_ options: [String: HyperParameter]) throws
@@ -62,6 +57,21 @@ let schedulerOptionNames: Set<String> = ["initial_lr"]
 extension Optimizer {
     public var typeName: String { String(describing: type(of: self)) }
 
+    /// Every hyper-parameter the optimizer knows, with its default value.
+    public var defaults: [String: HyperParameter] { storage.defaults }
+
+    /// The parameter groups, in the order they were added.
+    public var paramGroups: [ParamGroup] {
+        get { storage.paramGroups }
+        set { storage.paramGroups = newValue }
+    }
+
+    /// Per-parameter state, keyed by the parameter's identity.
+    public var state: [ObjectIdentifier: ParameterState] {
+        get { storage.state }
+        set { storage.state = newValue }
+    }
+
     /// The check every optimizer shares: a non-negative learning rate.
     public func validate(_ options: [String: HyperParameter]) throws {
         try validateLearningRate(options)
@@ -86,8 +96,8 @@ extension Optimizer {
             guard let expected = known else { continue }
             let matches: Bool
             switch (expected, value) {
-            case (.number, .number), (.flag, .flag), (.numbers, .numbers), (.text, .text), (.none, .none),
-                 (.none, .text), (.text, .none):
+            case (.number, .number), (.flag, .flag), (.numbers, .numbers), (.text, .text), (.null, .null),
+                 (.null, .text), (.text, .null):
                 matches = true
             default:
                 matches = false
@@ -107,8 +117,12 @@ extension Optimizer {
             for group in paramGroups {
                 for parameter in group.params {
                     guard let gradient = parameter.grad else { continue }
-                    try update(parameter, gradient: gradient,
-                               state: &state[ObjectIdentifier(parameter), default: ParameterState()], group: group)
+                    // The entry is taken out while `update` runs, so that `update` may read
+                    // the optimizer (its defaults, its groups) without overlapping accesses.
+                    let key = ObjectIdentifier(parameter)
+                    var entry = storage.state.removeValue(forKey: key) ?? ParameterState()
+                    defer { storage.state[key] = entry }
+                    try update(parameter, gradient: gradient, state: &entry, group: group)
                 }
             }
         }
@@ -148,7 +162,7 @@ extension Optimizer {
         var filled = group
         for (name, value) in defaults where filled.options[name] == nil { filled.options[name] = value }
         try checkOptions(filled.options)
-        paramGroups.append(filled)
+        storage.paramGroups.append(filled)
     }
 
     /// Checks the defaults, then adds `groups`: what every optimizer's initialiser does.
@@ -201,10 +215,10 @@ extension Optimizer {
             }
         }
         // Checked everything first: a bad dict leaves the optimizer untouched.
-        for i in paramGroups.indices { paramGroups[i].options = stateDict.paramGroups[i].options }
-        state = [:]
+        for i in paramGroups.indices { storage.paramGroups[i].options = stateDict.paramGroups[i].options }
+        storage.state = [:]
         for (index, entry) in stateDict.state {
-            state[ObjectIdentifier(parameters[index])] = ParameterState(entry.values.mapValues { $0.copied() })
+            storage.state[ObjectIdentifier(parameters[index])] = ParameterState(entry.values.mapValues { $0.copied() })
         }
     }
 }

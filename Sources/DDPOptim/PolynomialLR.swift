@@ -14,7 +14,7 @@ public final class PolynomialLR: ChainableScheduler {
     }
 
     public override func computeLR() throws -> [Double] {
-        let lrs = optimizer.paramGroups.map(\.lr)
+        let lrs = currentLRs
         if lastEpoch == 0 || lastEpoch > totalIters { return lrs }
         let t = Double(totalIters), e = Double(lastEpoch)
         let factor = pow((1 - e / t) / (1 - (e - 1) / t), power)

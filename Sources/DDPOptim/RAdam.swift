@@ -1,10 +1,5 @@
 import DDPTensor
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 
 /// RAdam, rectified Adam (Liu et al., 2020, "On the Variance of the Adaptive Learning Rate
 /// and Beyond"), as `torch.optim.RAdam`:
@@ -17,18 +12,50 @@ import Darwin
 /// Options: `lr` (1e-3), `betas` ((0.9, 0.999)), `eps` (1e-8), `weight_decay` (0),
 /// `decoupled_weight_decay` (false), `maximize` (false). State: `step`, `exp_avg`, `exp_avg_sq`.
 public final class RAdam: Optimizer {
-    public var paramGroups: [ParamGroup] = []
-    public var state: [ObjectIdentifier: ParameterState] = [:]
-    public let defaults: [String: HyperParameter]
+    /// RAdam's hyper-parameters; the initialiser's defaults are torch's.
+    public struct Options: OptimizerOptions {
+        public var lr: Double
+        public var betas: (Double, Double)
+        public var eps: Double
+        public var weightDecay: Double
+        public var decoupledWeightDecay: Bool
+        public var maximize: Bool
 
-    public init<P: ParameterGroupConvertible>(
+        public init(lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999), eps: Double = 1e-8,
+                    weightDecay: Double = 0, decoupledWeightDecay: Bool = false, maximize: Bool = false) {
+            self.lr = lr
+            self.betas = betas
+            self.eps = eps
+            self.weightDecay = weightDecay
+            self.decoupledWeightDecay = decoupledWeightDecay
+            self.maximize = maximize
+        }
+
+        public init(_ group: ParamGroup) {
+            self.init(lr: group.lr, betas: group.betas, eps: group.number("eps"), weightDecay: group.weightDecay,
+                      decoupledWeightDecay: group.flag("decoupled_weight_decay"), maximize: group.flag("maximize"))
+        }
+
+        public var hyperParameters: [String: HyperParameter] {
+            ["lr": .number(lr), "betas": .numbers([betas.0, betas.1]), "eps": .number(eps),
+             "weight_decay": .number(weightDecay), "decoupled_weight_decay": .flag(decoupledWeightDecay),
+             "maximize": .flag(maximize)]
+        }
+    }
+
+    public var storage: OptimizerStorage
+
+    public init<P: ParameterGroupConvertible>(_ parameters: [P], options: Options) throws {
+        storage = OptimizerStorage(defaults: options)
+        try addInitialGroups(P.paramGroups(from: parameters))
+    }
+
+    public convenience init<P: ParameterGroupConvertible>(
         _ parameters: [P], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999), eps: Double = 1e-8,
         weightDecay: Double = 0, decoupledWeightDecay: Bool = false, maximize: Bool = false
     ) throws {
-        defaults = ["lr": .number(lr), "betas": .numbers([betas.0, betas.1]), "eps": .number(eps),
-                    "weight_decay": .number(weightDecay), "decoupled_weight_decay": .flag(decoupledWeightDecay),
-                    "maximize": .flag(maximize)]
-        try addInitialGroups(P.paramGroups(from: parameters))
+        try self.init(parameters, options: Options(lr: lr, betas: betas, eps: eps, weightDecay: weightDecay,
+                                                   decoupledWeightDecay: decoupledWeightDecay, maximize: maximize))
     }
 
     public func validate(_ options: [String: HyperParameter]) throws {
@@ -37,8 +64,8 @@ public final class RAdam: Optimizer {
     }
 
     public func update(_ parameter: Tensor, gradient: Tensor, state: inout ParameterState, group: ParamGroup) throws {
-        let (beta1, beta2) = group.betas
-        let lr = group.lr, weightDecay = group.weightDecay, decoupled = group.flag("decoupled_weight_decay")
+        let options = Options(group)
+        let (beta1, beta2) = options.betas
         let step = state.advanceStep()
         let m = state.buffer("exp_avg", like: parameter).data
         let v = state.buffer("exp_avg_sq", like: parameter).data
@@ -49,16 +76,13 @@ public final class RAdam: Optimizer {
         let rectified = rho > 5
         let rectification = rectified
             ? ((rho - 4) * (rho - 2) * rhoInfinity / ((rhoInfinity - 4) * (rhoInfinity - 2) * rho)).squareRoot() : 0
-        let lrF = Float(lr), rectF = Float(rectification), correction2Root = Float(correction2.squareRoot())
-        let shrink = Float(decoupled ? 1 - lr * weightDecay : 1), l2 = Float(decoupled ? 0 : weightDecay)
-        let b1 = Float(1 - beta1), b2 = Float(beta2), c2 = Float(1 - beta2), eps = Float(group.number("eps"))
-        let sign: Float = group.flag("maximize") ? -1 : 1
+        let lrF = Float(options.lr), rectF = Float(rectification), correction2Root = Float(correction2.squareRoot())
+        let moments = MomentUpdate(lr: options.lr, betas: options.betas, weightDecay: options.weightDecay,
+                                   decoupledWeightDecay: options.decoupledWeightDecay, maximize: options.maximize)
+        let eps = Float(options.eps)
         let p = parameter.data, g = gradient.data
         for i in 0..<parameter.count {
-            let x = p[i] * shrink
-            let d = sign * g[i] + l2 * x
-            let mi = m[i] + b1 * (d - m[i])
-            let vi = v[i] * b2 + c2 * d * d
+            let (x, _, mi, vi) = moments(parameter: p[i], gradient: g[i], average: m[i], square: v[i])
             m[i] = mi; v[i] = vi
             let corrected = mi / correction1
             if rectified {

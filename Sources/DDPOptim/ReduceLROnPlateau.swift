@@ -99,8 +99,7 @@ public final class ReduceLROnPlateau: MetricDrivenScheduler {
     }
 
     public func load(stateDict: SchedulerStateDict) throws {
-        try OptimizerError.require(stateDict.schedulerType == "ReduceLROnPlateau",
-            "cannot load a \(stateDict.schedulerType) state dict into ReduceLROnPlateau: load it into a \(stateDict.schedulerType)")
+        try stateDict.requireType("ReduceLROnPlateau")
         let lrs = try stateDict.numbers("_last_lr")
         try OptimizerError.require(lrs.count == optimizer.paramGroups.count,
             "ReduceLROnPlateau state dict has \(lrs.count) learning rates, the optimizer has \(optimizer.paramGroups.count) param groups: build the optimizer with the same groups")

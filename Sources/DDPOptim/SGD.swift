@@ -11,35 +11,67 @@ import DDPTensor
 /// Options: `lr` (1e-3), `momentum` μ (0), `dampening` τ (0), `weight_decay` λ (0),
 /// `nesterov` (false; needs μ > 0 and τ = 0), `maximize` (false).
 public final class SGD: Optimizer {
-    public var paramGroups: [ParamGroup] = []
-    public var state: [ObjectIdentifier: ParameterState] = [:]
-    public let defaults: [String: HyperParameter]
+    /// SGD's hyper-parameters; the initialiser's defaults are torch's.
+    public struct Options: OptimizerOptions {
+        public var lr: Double
+        public var momentum: Double
+        public var dampening: Double
+        public var weightDecay: Double
+        public var nesterov: Bool
+        public var maximize: Bool
 
-    public init<P: ParameterGroupConvertible>(
+        public init(lr: Double = 1e-3, momentum: Double = 0, dampening: Double = 0, weightDecay: Double = 0,
+                    nesterov: Bool = false, maximize: Bool = false) {
+            self.lr = lr
+            self.momentum = momentum
+            self.dampening = dampening
+            self.weightDecay = weightDecay
+            self.nesterov = nesterov
+            self.maximize = maximize
+        }
+
+        public init(_ group: ParamGroup) {
+            self.init(lr: group.lr, momentum: group.momentum, dampening: group.number("dampening"),
+                      weightDecay: group.weightDecay, nesterov: group.flag("nesterov"), maximize: group.flag("maximize"))
+        }
+
+        public var hyperParameters: [String: HyperParameter] {
+            ["lr": .number(lr), "momentum": .number(momentum), "dampening": .number(dampening),
+             "weight_decay": .number(weightDecay), "nesterov": .flag(nesterov), "maximize": .flag(maximize)]
+        }
+    }
+
+    public var storage: OptimizerStorage
+
+    public init<P: ParameterGroupConvertible>(_ parameters: [P], options: Options) throws {
+        storage = OptimizerStorage(defaults: options)
+        try addInitialGroups(P.paramGroups(from: parameters))
+    }
+
+    public convenience init<P: ParameterGroupConvertible>(
         _ parameters: [P], lr: Double = 1e-3, momentum: Double = 0, dampening: Double = 0,
         weightDecay: Double = 0, nesterov: Bool = false, maximize: Bool = false
     ) throws {
-        defaults = ["lr": .number(lr), "momentum": .number(momentum), "dampening": .number(dampening),
-                    "weight_decay": .number(weightDecay), "nesterov": .flag(nesterov), "maximize": .flag(maximize)]
-        try addInitialGroups(P.paramGroups(from: parameters))
+        try self.init(parameters, options: Options(lr: lr, momentum: momentum, dampening: dampening,
+                                                   weightDecay: weightDecay, nesterov: nesterov, maximize: maximize))
     }
 
     public func validate(_ options: [String: HyperParameter]) throws {
         try validateLearningRate(options)
-        let group = ParamGroup([], options: options)
+        let group = Options(ParamGroup([], options: options))
         try OptimizerError.require(group.momentum >= 0, "SGD: invalid momentum \(group.momentum): use momentum >= 0")
         try OptimizerError.require(group.weightDecay >= 0, "SGD: invalid weight_decay \(group.weightDecay): use weight_decay >= 0")
-        if group.flag("nesterov") {
-            try OptimizerError.require(group.momentum > 0 && group.number("dampening") == 0,
+        if group.nesterov {
+            try OptimizerError.require(group.momentum > 0 && group.dampening == 0,
                 "SGD: nesterov momentum requires a momentum > 0 and zero dampening: set momentum and dampening=0, or nesterov=false")
         }
     }
 
     public func update(_ parameter: Tensor, gradient: Tensor, state: inout ParameterState, group: ParamGroup) throws {
-        let lr = Float(group.lr), momentum = Float(group.momentum), decay = Float(group.weightDecay)
-        let dampening = Float(group.number("dampening"))
-        let sign: Float = group.flag("maximize") ? -1 : 1
-        let nesterov = group.flag("nesterov")
+        let options = Options(group)
+        let lr = Float(options.lr), momentum = Float(options.momentum), decay = Float(options.weightDecay)
+        let dampening = Float(options.dampening)
+        let sign: Float = options.maximize ? -1 : 1
         let n = parameter.count, p = parameter.data, g = gradient.data
         guard momentum != 0 else {
             for i in 0..<n { p[i] = p[i] - lr * (sign * g[i] + decay * p[i]) }
@@ -50,7 +82,7 @@ public final class SGD: Optimizer {
         let b = state.buffer("momentum_buffer", like: parameter).data
         let keep: Float = isFirst ? 0 : momentum, add: Float = isFirst ? 1 : 1 - dampening
         // Two loops rather than a select per element, so each vectorises.
-        if nesterov {
+        if options.nesterov {
             for i in 0..<n {
                 let d = sign * g[i] + decay * p[i]
                 let buffer = keep * b[i] + add * d

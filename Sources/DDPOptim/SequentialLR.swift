@@ -46,8 +46,7 @@ public final class SequentialLR: LRScheduler {
     }
 
     public func load(stateDict: SchedulerStateDict) throws {
-        try OptimizerError.require(stateDict.schedulerType == "SequentialLR",
-            "cannot load a \(stateDict.schedulerType) state dict into SequentialLR: load it into a \(stateDict.schedulerType)")
+        try stateDict.requireType("SequentialLR")
         try OptimizerError.require(stateDict.children.count == schedulers.count,
             "SequentialLR state dict has \(stateDict.children.count) schedulers, this one \(schedulers.count): build it with the same schedulers")
         for (scheduler, child) in zip(schedulers, stateDict.children) { try scheduler.load(stateDict: child) }
@@ -86,8 +85,7 @@ public final class ChainedScheduler: LRScheduler {
     }
 
     public func load(stateDict: SchedulerStateDict) throws {
-        try OptimizerError.require(stateDict.schedulerType == "ChainedScheduler",
-            "cannot load a \(stateDict.schedulerType) state dict into ChainedScheduler: load it into a \(stateDict.schedulerType)")
+        try stateDict.requireType("ChainedScheduler")
         try OptimizerError.require(stateDict.children.count == schedulers.count,
             "ChainedScheduler state dict has \(stateDict.children.count) schedulers, this one \(schedulers.count): build it with the same schedulers")
         for (scheduler, child) in zip(schedulers, stateDict.children) { try scheduler.load(stateDict: child) }

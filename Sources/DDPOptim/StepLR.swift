@@ -14,7 +14,7 @@ public final class StepLR: ChainableScheduler {
     }
 
     public override func computeLR() throws -> [Double] {
-        let lrs = optimizer.paramGroups.map(\.lr)
+        let lrs = currentLRs
         if lastEpoch == 0 || lastEpoch % stepSize != 0 { return lrs }
         return lrs.map { $0 * gamma }
     }

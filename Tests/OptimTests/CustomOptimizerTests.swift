@@ -6,12 +6,10 @@ import Testing
 /// The custom optimizer of Lightning's "customizing optimizers" guide: p ← p − lr·∇p,
 /// written as the `Optimizer` documentation shows.
 final class PlainGradientDescent: Optimizer {
-    var paramGroups: [ParamGroup] = []
-    var state: [ObjectIdentifier: ParameterState] = [:]
-    let defaults: [String: HyperParameter]
+    var storage: OptimizerStorage
 
     init(_ parameters: [Tensor], lr: Double = 1e-3) throws {
-        defaults = ["lr": .number(lr)]
+        storage = OptimizerStorage(defaults: ["lr": .number(lr)])
         try addInitialGroups(Tensor.paramGroups(from: parameters))
     }
 
