@@ -62,8 +62,7 @@ public final class ProgressWatchdog: @unchecked Sendable {
         if idle > timeout {
             let line = "swift-ddp: rank \(rank): no progress for \(Int(idle.rounded())) s after \(steps) step(s); "
                 + "another rank probably stopped early or is stuck, so a collective never completes\n"
-            fputs(line, stderr)
-            fflush(stderr)
+            writeToStandardError(line)
             _exit(RankFailure.exitCode)
         }
         return true
