@@ -36,8 +36,10 @@ let package = Package(
         .systemLibrary(
             name: "CMPI", pkgConfig: "ompi-c",
             providers: [.apt(["libopenmpi-dev", "openmpi-bin"]), .brew(["open-mpi"])]),
+        // glibc's <malloc.h> (mallopt), which Swift's Glibc module leaves out.
+        .systemLibrary(name: "CMalloc"),
 
-        .target(name: "DDPTensor", dependencies: ["CBLAS"], swiftSettings: v5),
+        .target(name: "DDPTensor", dependencies: ["CBLAS", "CMalloc"], swiftSettings: v5),
         .target(name: "DDPNN", dependencies: ["DDPTensor"], swiftSettings: v5),
         .target(
             name: "DDPData", dependencies: ["DDPTensor", "CZlib"],
