@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["DDPTensor", "DDPNN", "DDPData", "DDPTestSupport"], swiftSettings: v5),
         .testTarget(name: "DataTests", dependencies: ["DDPTensor", "DDPData", "DDPTestSupport"], swiftSettings: v5),
         .testTarget(
-            name: "OptimTests", dependencies: ["DDPTensor", "DDPOptim", "DDPTestSupport"],
+            name: "OptimTests", dependencies: ["DDPTensor", "DDPOptim", "DDPBenchmarks", "DDPTestSupport"],
             exclude: ["Fixtures"], swiftSettings: v5),
         .testTarget(name: "DistributedTests", dependencies: ["SwiftDDP", "DDPTestSupport"], swiftSettings: v5),
         .testTarget(
