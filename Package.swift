@@ -79,10 +79,13 @@ let package = Package(
                 swiftSettings: v5),
         // Multi-rank scenarios that the distributed tests start under mpirun; not shipped.
         .executableTarget(
-            name: "ddp-worker", dependencies: ["SwiftDDP", "OptimizationExamples", "DDPBenchmarks"], swiftSettings: v5),
+            name: "ddp-worker", dependencies: ["SwiftDDP", "OptimizationExamples", "DDPBenchmarks", "DDPTestModels"],
+            swiftSettings: v5),
 
         // Helpers shared by the test targets: gradient checks, comparisons, mpirun jobs.
         .target(name: "DDPTestSupport", dependencies: ["DDPTensor"], path: "Tests/Support", swiftSettings: v5),
+        // Training modules shared by the tests and ddp-worker.
+        .target(name: "DDPTestModels", dependencies: ["SwiftDDP"], path: "Tests/Models", swiftSettings: v5),
         .testTarget(name: "TensorTests", dependencies: ["DDPTensor", "DDPTestSupport"], swiftSettings: v5),
         .testTarget(name: "NNTests", dependencies: ["DDPTensor", "DDPNN", "DDPData", "DDPTestSupport"], swiftSettings: v5),
         .testTarget(name: "DataTests", dependencies: ["DDPTensor", "DDPData", "DDPTestSupport"], swiftSettings: v5),
@@ -91,7 +94,8 @@ let package = Package(
             exclude: ["Fixtures"], swiftSettings: v5),
         .testTarget(name: "DistributedTests", dependencies: ["SwiftDDP", "DDPTestSupport"], swiftSettings: v5),
         .testTarget(
-            name: "TrainerTests", dependencies: ["SwiftDDP", "OptimizationExamples", "DDPTestSupport"], swiftSettings: v5),
+            name: "TrainerTests", dependencies: ["SwiftDDP", "OptimizationExamples", "DDPTestModels", "DDPTestSupport"],
+            swiftSettings: v5),
         .testTarget(name: "TaskTests", dependencies: ["DDPTasks", "DDPTestSupport"], swiftSettings: v5),
         .testTarget(name: "CLITests", dependencies: ["SwiftDDP", "DDPTestSupport"], swiftSettings: v5),
     ]

@@ -1,3 +1,4 @@
+import DDPTestModels
 import Foundation
 import OptimizationExamples
 import SwiftDDP
@@ -39,46 +40,16 @@ struct ResumeConfiguration {
     }
 }
 
-/// A small classifier with dropout (drawing from the per-rank stream), Adam and a per-step
-/// StepLR: every piece of state a resume has to bring back.
-final class ResumeModel: Module, TrainingModule {
-    let net: Sequential
-    override var namedChildren: [(String, Module)] { [("net", net)] }
-
-    init(hidden: Int, dropout: Float) {
-        var generator = RandomGenerator(seed: 3)
-        var layers: [any Layer] = [Linear(6, hidden, using: &generator), ReLU()]
-        if dropout > 0 { layers.append(Dropout(dropout)) }
-        layers.append(Linear(hidden, 3, using: &generator))
-        net = Sequential(layers)
-    }
-
-    func trainingStep(_ batch: Batch, batchIndex: Int) throws -> Tensor? {
-        let loss = crossEntropy(net(batch.inputs), targets: batch.labels)
-        log("train_loss", loss, onStep: true, onEpoch: true, syncDist: true)
-        return loss
-    }
-
-    func validationStep(_ batch: Batch, batchIndex: Int) throws {
-        log("val_loss", crossEntropy(net(batch.inputs), targets: batch.labels))
-    }
-
-    func configureOptimizers() throws -> OptimizerConfiguration {
-        let adam = try Adam(parameters(), lr: 0.02)
-        return OptimizerConfiguration(adam, scheduler: SchedulerConfiguration(try StepLR(adam, stepSize: 5, gamma: 0.5), interval: .step))
-    }
-}
-
-/// Trains ``ResumeModel`` for `epochs` with a checkpoint every `everySteps` steps (all kept),
-/// possibly resuming; rank 0 prints one JSON line: the final parameters' bit patterns, every
-/// logged value (with its bit pattern) and the trainer's notes.
+/// Trains a ``CheckpointedModel`` (with dropout) for `epochs` with a checkpoint every
+/// `everySteps` steps (all kept), possibly resuming; rank 0 prints one JSON line: the final
+/// parameters' bit patterns, every logged value (with its bit pattern) and the trainer's notes.
 func trainForResume(_ configuration: ResumeConfiguration, communicator: any Communicator) throws {
     guard configuration.globalBatch % communicator.worldSize == 0 else {
         throw UsageError(description: "--batch \(configuration.globalBatch) does not split over \(communicator.worldSize) ranks")
     }
     let data = ExampleData.classification(count: configuration.samples)
     let validation = ExampleData.classification(count: 16)
-    let model = ResumeModel(hidden: configuration.hidden, dropout: configuration.dropout)
+    let model = CheckpointedModel(hidden: configuration.hidden, dropout: configuration.dropout)
     let checkpoints = ModelCheckpoint(directory: configuration.directory + "/checkpoints", saveTopK: -1,
                                       everyNTrainSteps: configuration.everySteps)
     let logs = configuration.directory + "/logs"
