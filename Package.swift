@@ -79,7 +79,11 @@ let package = Package(
                 swiftSettings: v5),
         // Multi-rank scenarios that the distributed tests start under mpirun; not shipped.
         .executableTarget(
-            name: "ddp-worker", dependencies: ["SwiftDDP", "OptimizationExamples", "DDPBenchmarks", "DDPTestModels"],
+            name: "ddp-worker",
+            dependencies: [
+                "SwiftDDP", "OptimizationExamples", "DDPBenchmarks", "DDPTestModels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: v5),
 
         // Helpers shared by the test targets: gradient checks, comparisons, mpirun jobs.

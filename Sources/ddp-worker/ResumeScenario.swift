@@ -1,3 +1,4 @@
+import ArgumentParser
 import DDPTestModels
 import Foundation
 import OptimizationExamples
@@ -7,37 +8,33 @@ import Glibc
 #endif
 
 /// What the `resume` scenario does, from its options.
-struct ResumeConfiguration {
-    /// The run's folder: `checkpoints/` and `logs/` (rank 0) go there.
+///
+/// Numeric options take the next argument even when it starts with a dash.
+struct ResumeConfiguration: ParsableArguments {
+    @Option(name: .customLong("dir"), help: "The run's folder: checkpoints/ and logs/ (rank 0) go there.")
     var directory: String
-    /// A checkpoint to continue from (a path, or `last`); `nil` starts afresh.
+    @Option(help: "A checkpoint to continue from (a path, or last); without it the run starts afresh.")
     var resume: String?
-    var force: Bool
-    var epochs: Int
-    /// Samples per step over all ranks.
-    var globalBatch: Int
-    var samples: Int
-    var everySteps: Int
-    var dropout: Float
-    var seed: Int
-    var hidden: Int
-    var maxSteps: Int?
+    @Flag(help: "Resume from a checkpoint of another run shape (seed, global batch, ...), refused otherwise.")
+    var force = false
+    @Option(parsing: .unconditional, help: "Epochs.")
+    var epochs = 3
+    @Option(name: .customLong("batch"), parsing: .unconditional, help: "Samples per step over all ranks.")
+    var globalBatch = 8
+    @Option(parsing: .unconditional, help: "Training samples.")
+    var samples = 48
+    @Option(parsing: .unconditional, help: "A checkpoint every this many steps.")
+    var everySteps = 4
+    @Option(parsing: .unconditional, help: "Dropout probability (0: no dropout layer).")
+    var dropout: Float = 0.25
+    @Option(parsing: .unconditional, help: "The trainer's and the data loader's seed.")
+    var seed = 5
+    @Option(parsing: .unconditional, help: "Hidden units.")
+    var hidden = 16
+    @Option(name: .customLong("max-steps"), parsing: .unconditional, help: "Stop after this many steps (0: no limit).")
+    var maxStepLimit = 0
 
-    init(options: inout Options) throws {
-        guard let directory = options.string("dir") else { throw UsageError(description: "--dir is required") }
-        self.directory = directory
-        resume = options.string("resume")
-        force = options.flag("force")
-        epochs = try options.int("epochs", 3)
-        globalBatch = try options.int("batch", 8)
-        samples = try options.int("samples", 48)
-        everySteps = try options.int("every-steps", 4)
-        dropout = try options.float("dropout", 0.25)
-        seed = try options.int("seed", 5)
-        hidden = try options.int("hidden", 16)
-        let steps = try options.int("max-steps", 0)
-        maxSteps = steps > 0 ? steps : nil
-    }
+    var maxSteps: Int? { maxStepLimit > 0 ? maxStepLimit : nil }
 }
 
 /// Trains a ``CheckpointedModel`` (with dropout) for `epochs` with a checkpoint every
