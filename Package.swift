@@ -34,8 +34,10 @@ let package = Package(
         .systemLibrary(
             name: "CMPI", pkgConfig: "ompi-c",
             providers: [.apt(["libopenmpi-dev", "openmpi-bin"]), .brew(["open-mpi"])]),
+        // glibc's <malloc.h> (mallopt), which Swift's Glibc module leaves out.
+        .systemLibrary(name: "CMalloc"),
 
-        .target(name: "DDPTensor", dependencies: ["CBLAS"]),
+        .target(name: "DDPTensor", dependencies: ["CBLAS", "CMalloc"]),
         .target(name: "DDPNN", dependencies: ["DDPTensor"]),
         .target(
             name: "DDPData", dependencies: ["DDPTensor", "CZlib"],
@@ -67,22 +69,28 @@ let package = Package(
             ]),
         // The examples of the optimization guide as training modules, run by the tests in one
         // process and under mpirun.
-        .target(name: "OptimizationExamples", dependencies: ["SwiftDDP"], path: "Examples/OptimizationExamples",),
+        .target(name: "OptimizationExamples", dependencies: ["SwiftDDP"], path: "Examples/OptimizationExamples"),
         // Multi-rank scenarios that the distributed tests start under mpirun; not shipped.
         .executableTarget(
-            name: "ddp-worker", dependencies: ["SwiftDDP", "OptimizationExamples", "DDPBenchmarks"]),
+            name: "ddp-worker",
+            dependencies: [
+                "SwiftDDP", "OptimizationExamples", "DDPBenchmarks", "DDPTestModels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
 
         // Helpers shared by the test targets: gradient checks, comparisons, mpirun jobs.
         .target(name: "DDPTestSupport", dependencies: ["DDPTensor"], path: "Tests/Support"),
+        // Training modules shared by the tests and ddp-worker.
+        .target(name: "DDPTestModels", dependencies: ["SwiftDDP"], path: "Tests/Models"),
         .testTarget(name: "TensorTests", dependencies: ["DDPTensor", "DDPTestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["DDPTensor", "DDPNN", "DDPData", "DDPTestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["DDPTensor", "DDPData", "DDPTestSupport"]),
         .testTarget(
-            name: "OptimTests", dependencies: ["DDPTensor", "DDPOptim", "DDPTestSupport"],
+            name: "OptimTests", dependencies: ["DDPTensor", "DDPOptim", "DDPBenchmarks", "DDPTestSupport"],
             exclude: ["Fixtures"]),
         .testTarget(name: "DistributedTests", dependencies: ["SwiftDDP", "DDPTestSupport"]),
         .testTarget(
-            name: "TrainerTests", dependencies: ["SwiftDDP", "OptimizationExamples", "DDPTestSupport"]),
+            name: "TrainerTests", dependencies: ["SwiftDDP", "OptimizationExamples", "DDPTestModels", "DDPTestSupport"]),
         .testTarget(name: "TaskTests", dependencies: ["DDPTasks", "DDPTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["SwiftDDP", "DDPTestSupport"]),
     ]

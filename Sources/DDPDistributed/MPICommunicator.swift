@@ -145,9 +145,10 @@ public final class MPICommunicator: Communicator {
         return MPISharedReductionBuffer(count: count, window: window)
     }
 
-    /// One `MPI_Allreduce` (sum) of `count` floats in place, with nothing around it: the
-    /// baseline that gradient synchronisation is measured against.
-    func rawAllReduceSum(_ base: UnsafeMutablePointer<Float>, count: Int) {
+    /// One `MPI_Allreduce` (sum) of `count` floats in place, with nothing around it (not
+    /// skipped on one rank, unlike ``allReduce(_:_:)``): the baseline that gradient
+    /// synchronisation is measured against.
+    public func rawAllReduceSum(_ base: UnsafeMutablePointer<Float>, count: Int) {
         check(MPI_Allreduce(swiftddp_in_place(), base, mpiCount(count), swiftddp_float(),
                             swiftddp_op_sum(), comm), "MPI_Allreduce")
     }
