@@ -114,6 +114,7 @@ private func snapshot(_ folder: String) throws -> [String: Data] {
         let keptScores = kept.map(\.score)
         for entry in kept {
             let saved = try Checkpoint.read(from: folder + "/" + entry.file)
+            // The checkpoint keeps Doubles exactly (exact resume depends on it): the same number.
             #expect(saved.callbackMetrics["val_loss"] == entry.score)
         }
         #expect(run.checkpoints.bestModelScore == keptScores.min())
