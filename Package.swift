@@ -55,7 +55,7 @@ let package = Package(
             name: "SwiftDDP",
             dependencies: ["DDPTensor", "DDPNN", "DDPData", "DDPOptim", "DDPDistributed", "DDPTrainer"],
             swiftSettings: v5),
-        .target(name: "DDPTasks", dependencies: ["SwiftDDP"], swiftSettings: v5),
+        .target(name: "DDPTasks", dependencies: ["SwiftDDP", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: v5),
         // Programs that print speed and memory figures (`swift-ddp bench`), never timed tests.
         .target(
             name: "DDPBenchmarks",
