@@ -30,6 +30,7 @@ public struct SchedulerSettings: ParsableArguments, Sendable {
     @Option(help: "Exponent (polynomial).") public var power: Double?
     @Option(help: "Validations without improvement before reducing (plateau, default 10).") public var patience: Int?
     @Option(help: "Smallest improvement that counts (plateau).") public var threshold: Double?
+    @Option(help: "Validations to wait after a reduction before counting bad ones again (plateau, default 0).") public var cooldown: Int?
     @Option(help: "The logged metric plateau watches (default val_loss).") public var monitor: String?
     @Option(help: "Whether the monitored metric should fall (min, default) or rise (max).") public var mode: String?
 
@@ -108,7 +109,8 @@ public struct SchedulerSettings: ParsableArguments, Sendable {
                 throw TaskError("--mode takes min or max, got '\(mode ?? "")'")
             }
             scheduler = try ReduceLROnPlateau(optimizer, mode: plateauMode, factor: factor ?? 0.1,
-                                              patience: patience ?? 10, threshold: threshold ?? 1e-4)
+                                              patience: patience ?? 10, threshold: threshold ?? 1e-4,
+                                              cooldown: cooldown ?? 0)
             return SchedulerConfiguration(scheduler, interval: interval, monitor: monitor ?? "val_loss")
         case let other:
             throw TaskError("unknown scheduler '\(other)': use one of \(Self.names.joined(separator: ", "))")
