@@ -13,8 +13,6 @@ import PackageDescription
 //   DDPTasks             the built-in tasks of the command (training modules, their data)
 //   swift-ddp            the command-line tool
 
-let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
-
 let package = Package(
     name: "swift-ddp",
     platforms: [.macOS(.v13)],
@@ -36,31 +34,30 @@ let package = Package(
         .systemLibrary(
             name: "CMPI", pkgConfig: "ompi-c",
             providers: [.apt(["libopenmpi-dev", "openmpi-bin"]), .brew(["open-mpi"])]),
+        // glibc's <malloc.h> (mallopt), which Swift's Glibc module leaves out.
+        .systemLibrary(name: "CMalloc"),
 
-        .target(name: "DDPTensor", dependencies: ["CBLAS"], swiftSettings: v5),
-        .target(name: "DDPNN", dependencies: ["DDPTensor"], swiftSettings: v5),
+        .target(name: "DDPTensor", dependencies: ["CBLAS", "CMalloc"]),
+        .target(name: "DDPNN", dependencies: ["DDPTensor"]),
         .target(
             name: "DDPData", dependencies: ["DDPTensor", "CZlib"],
-            resources: [.copy("Resources/digits.csv.gz")], swiftSettings: v5),
-        .target(name: "DDPOptim", dependencies: ["DDPTensor"], swiftSettings: v5),
-        .target(name: "DDPDistributed", dependencies: ["DDPTensor", "CMPI"], swiftSettings: v5),
+            resources: [.copy("Resources/digits.csv.gz")]),
+        .target(name: "DDPOptim", dependencies: ["DDPTensor"]),
+        .target(name: "DDPDistributed", dependencies: ["DDPTensor", "CMPI"]),
         .target(
             name: "DDPTrainer",
             dependencies: [
                 "DDPTensor", "DDPNN", "DDPData", "DDPOptim", "DDPDistributed",
                 .product(name: "Yams", package: "Yams"),
-            ],
-            swiftSettings: v5),
+            ]),
         .target(
             name: "SwiftDDP",
-            dependencies: ["DDPTensor", "DDPNN", "DDPData", "DDPOptim", "DDPDistributed", "DDPTrainer"],
-            swiftSettings: v5),
-        .target(name: "DDPTasks", dependencies: ["SwiftDDP", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: v5),
+            dependencies: ["DDPTensor", "DDPNN", "DDPData", "DDPOptim", "DDPDistributed", "DDPTrainer"]),
+        .target(name: "DDPTasks", dependencies: ["SwiftDDP", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Programs that print speed and memory figures (`swift-ddp bench`), never timed tests.
         .target(
             name: "DDPBenchmarks",
-            dependencies: ["DDPTensor", "DDPNN", "DDPData", "DDPOptim", "DDPDistributed", "DDPTrainer"],
-            swiftSettings: v5),
+            dependencies: ["DDPTensor", "DDPNN", "DDPData", "DDPOptim", "DDPDistributed", "DDPTrainer"]),
         .executableTarget(
             name: "swift-ddp",
             dependencies: [
@@ -69,28 +66,32 @@ let package = Package(
                 "DDPBenchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
-            ],
-            swiftSettings: v5),
+            ]),
         // The examples of the optimization guide as training modules, run by the tests in one
         // process and under mpirun.
-        .target(name: "OptimizationExamples", dependencies: ["SwiftDDP"], path: "Examples/OptimizationExamples",
-                swiftSettings: v5),
+        .target(name: "OptimizationExamples", dependencies: ["SwiftDDP"], path: "Examples/OptimizationExamples"),
         // Multi-rank scenarios that the distributed tests start under mpirun; not shipped.
         .executableTarget(
-            name: "ddp-worker", dependencies: ["SwiftDDP", "OptimizationExamples", "DDPBenchmarks"], swiftSettings: v5),
+            name: "ddp-worker",
+            dependencies: [
+                "SwiftDDP", "OptimizationExamples", "DDPBenchmarks", "DDPTestModels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
 
         // Helpers shared by the test targets: gradient checks, comparisons, mpirun jobs.
-        .target(name: "DDPTestSupport", dependencies: ["DDPTensor"], path: "Tests/Support", swiftSettings: v5),
-        .testTarget(name: "TensorTests", dependencies: ["DDPTensor", "DDPTestSupport"], swiftSettings: v5),
-        .testTarget(name: "NNTests", dependencies: ["DDPTensor", "DDPNN", "DDPData", "DDPTestSupport"], swiftSettings: v5),
-        .testTarget(name: "DataTests", dependencies: ["DDPTensor", "DDPData", "DDPTestSupport"], swiftSettings: v5),
+        .target(name: "DDPTestSupport", dependencies: ["DDPTensor"], path: "Tests/Support"),
+        // Training modules shared by the tests and ddp-worker.
+        .target(name: "DDPTestModels", dependencies: ["SwiftDDP"], path: "Tests/Models"),
+        .testTarget(name: "TensorTests", dependencies: ["DDPTensor", "DDPTestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["DDPTensor", "DDPNN", "DDPData", "DDPTestSupport"]),
+        .testTarget(name: "DataTests", dependencies: ["DDPTensor", "DDPData", "DDPTestSupport"]),
         .testTarget(
-            name: "OptimTests", dependencies: ["DDPTensor", "DDPOptim", "DDPTestSupport"],
-            exclude: ["Fixtures"], swiftSettings: v5),
-        .testTarget(name: "DistributedTests", dependencies: ["SwiftDDP", "DDPTestSupport"], swiftSettings: v5),
+            name: "OptimTests", dependencies: ["DDPTensor", "DDPOptim", "DDPBenchmarks", "DDPTestSupport"],
+            exclude: ["Fixtures"]),
+        .testTarget(name: "DistributedTests", dependencies: ["SwiftDDP", "DDPTestSupport"]),
         .testTarget(
-            name: "TrainerTests", dependencies: ["SwiftDDP", "OptimizationExamples", "DDPTestSupport"], swiftSettings: v5),
-        .testTarget(name: "TaskTests", dependencies: ["DDPTasks", "DDPTestSupport"], swiftSettings: v5),
-        .testTarget(name: "CLITests", dependencies: ["SwiftDDP", "DDPTestSupport"], swiftSettings: v5),
+            name: "TrainerTests", dependencies: ["SwiftDDP", "OptimizationExamples", "DDPTestModels", "DDPTestSupport"]),
+        .testTarget(name: "TaskTests", dependencies: ["DDPTasks", "DDPTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["SwiftDDP", "DDPTestSupport"]),
     ]
 )

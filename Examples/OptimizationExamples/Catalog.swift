@@ -49,7 +49,7 @@ public enum OptimizationExamples {
         }
     }
 
-    static func twoOptimizers(_ name: String, _ make: @escaping () -> TwoOptimizerModel, maxEpochs: Int = 3,
+    static func twoOptimizers(_ name: String, _ make: @escaping @Sendable () -> TwoOptimizerModel, maxEpochs: Int = 3,
                               gradientClipVal: Double? = nil) -> Example {
         Example(name: name) { comm, batch in
             let lr = learningRates(2)

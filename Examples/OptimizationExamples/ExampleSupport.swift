@@ -21,10 +21,10 @@ public struct ExampleResult: Codable, Equatable {
 }
 
 /// An example of the optimization guide, runnable with any communicator.
-public struct Example {
+public struct Example: Sendable {
     public let name: String
     /// Runs with `globalBatchSize` samples per step shared by the ranks of `communicator`.
-    public let run: (_ communicator: any Communicator, _ globalBatchSize: Int) throws -> ExampleResult
+    public let run: @Sendable (_ communicator: any Communicator, _ globalBatchSize: Int) throws -> ExampleResult
 }
 
 /// The data sets the examples train on: small, fixed, and the same whatever the number of

@@ -97,7 +97,7 @@ public final class SimpleGAN: Module, TrainingModule {
 /// A scheduler stepped by hand: every batch, every `n` batches, every `n` epochs, or a
 /// `ReduceLROnPlateau` on the epoch's logged loss.
 public final class ManualSchedulerModel: Module, TrainingModule {
-    public enum Schedule {
+    public enum Schedule: Sendable {
         case everyBatch, everyBatches(Int), everyEpochs(Int), plateau
     }
 

@@ -13,15 +13,11 @@ static inline MPI_Op swiftddp_op_sum(void) { return MPI_SUM; }
 static inline MPI_Op swiftddp_op_max(void) { return MPI_MAX; }
 static inline MPI_Op swiftddp_op_min(void) { return MPI_MIN; }
 static inline void *swiftddp_in_place(void) { return MPI_IN_PLACE; }
-static inline MPI_Request swiftddp_request_null(void) { return MPI_REQUEST_NULL; }
-static inline MPI_Status *swiftddp_status_ignore(void) { return MPI_STATUS_IGNORE; }
-static inline MPI_Errhandler swiftddp_errors_return(void) { return MPI_ERRORS_RETURN; }
 static inline int swiftddp_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
 static inline int swiftddp_success(void) { return MPI_SUCCESS; }
 
 static inline MPI_Info swiftddp_info_null(void) { return MPI_INFO_NULL; }
 static inline MPI_Comm swiftddp_comm_null(void) { return MPI_COMM_NULL; }
-static inline MPI_Win swiftddp_win_null(void) { return MPI_WIN_NULL; }
 static inline int swiftddp_comm_type_shared(void) { return MPI_COMM_TYPE_SHARED; }
 static inline int swiftddp_mode_nocheck(void) { return MPI_MODE_NOCHECK; }
 

@@ -30,7 +30,7 @@ import DDPTensor
 public final class GradientSync {
     /// The default bucket size, 25 MiB as PyTorch DDP's `bucket_cap_mb`: on a 2-core machine
     /// with Open MPI's shared-memory transport, 25 MiB buckets synchronised 10M parameters
-    /// faster than 4 or 8 MiB ones (see ``GradientSyncBenchmark``).
+    /// faster than 4 or 8 MiB ones (see `GradientSyncBenchmark` in DDPBenchmarks, `swift-ddp bench sync`).
     public static let defaultBucketCapacityBytes = 25 << 20
 
     /// The synchronised parameters, in registration order.

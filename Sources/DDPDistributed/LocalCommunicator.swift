@@ -19,7 +19,7 @@ public final class LocalCommunicator: Communicator {
     public func allGather(_ bytes: [UInt8]) -> [[UInt8]] { [bytes] }
     public func barrier() {}
     public func abort(message: String, code: Int32) -> Never {
-        fputs(message + "\n", stderr)
+        writeToStandardError(message + "\n")
         exit(code)
     }
 }

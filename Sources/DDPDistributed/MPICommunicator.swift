@@ -102,8 +102,7 @@ public final class MPICommunicator: Communicator {
     }
 
     public func abort(message: String, code: Int32) -> Never {
-        fputs(message + "\n", stderr)
-        fflush(stderr)
+        writeToStandardError(message + "\n")
         MPI_Abort(comm, code)
         exit(code)
     }
@@ -146,9 +145,10 @@ public final class MPICommunicator: Communicator {
         return MPISharedReductionBuffer(count: count, window: window)
     }
 
-    /// One `MPI_Allreduce` (sum) of `count` floats in place, with nothing around it: the
-    /// baseline that gradient synchronisation is measured against.
-    func rawAllReduceSum(_ base: UnsafeMutablePointer<Float>, count: Int) {
+    /// One `MPI_Allreduce` (sum) of `count` floats in place, with nothing around it (not
+    /// skipped on one rank, unlike ``allReduce(_:_:)``): the baseline that gradient
+    /// synchronisation is measured against.
+    public func rawAllReduceSum(_ base: UnsafeMutablePointer<Float>, count: Int) {
         check(MPI_Allreduce(swiftddp_in_place(), base, mpiCount(count), swiftddp_float(),
                             swiftddp_op_sum(), comm), "MPI_Allreduce")
     }
@@ -168,7 +168,7 @@ public final class MPICommunicator: Communicator {
         var text = [CChar](repeating: 0, count: Int(swiftddp_max_error_string()) + 1)
         var length: Int32 = 0
         let described = MPI_Error_string(status, &text, &length) == swiftddp_success()
-        let reason = described ? String(cString: text) : "MPI error code \(status)"
+        let reason = described ? String(decoding: text.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self) : "MPI error code \(status)"
         abort(message: "swift-ddp: rank \(rank): \(call) failed: \(reason)", code: 70)
     }
 }

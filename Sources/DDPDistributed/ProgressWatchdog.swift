@@ -1,3 +1,4 @@
+import DDPTensor
 import Foundation
 
 /// Ends this rank when it makes no progress for too long, so that a rank waiting in a
@@ -28,7 +29,7 @@ public final class ProgressWatchdog: @unchecked Sendable {
         precondition(timeout > 0, "the watchdog timeout must be positive, got \(timeout)")
         self.rank = rank
         self.timeout = timeout
-        lastProgress = monotonicSeconds()
+        lastProgress = MonotonicClock.seconds()
         let thread = Thread { [weak self] in
             while let watchdog = self, watchdog.checkOnce() {
                 usleep(useconds_t(min(watchdog.timeout / 10, 0.25) * 1_000_000))
@@ -40,7 +41,7 @@ public final class ProgressWatchdog: @unchecked Sendable {
     /// Records that this rank got through another step.
     public func progress() {
         lock.lock()
-        lastProgress = monotonicSeconds()
+        lastProgress = MonotonicClock.seconds()
         steps += 1
         lock.unlock()
     }
@@ -58,12 +59,11 @@ public final class ProgressWatchdog: @unchecked Sendable {
         let (last, stopped, steps) = (lastProgress, self.stopped, self.steps)
         lock.unlock()
         if stopped { return false }
-        let idle = monotonicSeconds() - last
+        let idle = MonotonicClock.seconds() - last
         if idle > timeout {
             let line = "swift-ddp: rank \(rank): no progress for \(Int(idle.rounded())) s after \(steps) step(s); "
                 + "another rank probably stopped early or is stuck, so a collective never completes\n"
-            fputs(line, stderr)
-            fflush(stderr)
+            writeToStandardError(line)
             _exit(RankFailure.exitCode)
         }
         return true

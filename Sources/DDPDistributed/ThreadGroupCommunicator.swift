@@ -24,7 +24,7 @@ public final class ThreadGroupCommunicator: Communicator {
     /// Runs `body` once per rank, each on its own thread with its own communicator, and
     /// returns what each rank returned or threw, in rank order.
     public static func run<T>(
-        worldSize: Int, _ body: @escaping (ThreadGroupCommunicator) throws -> T
+        worldSize: Int, _ body: @escaping @Sendable (ThreadGroupCommunicator) throws -> T
     ) -> [Result<T, Error>] {
         precondition(worldSize > 0, "a thread group needs at least one rank, got \(worldSize)")
         let group = Group(size: worldSize)

@@ -117,7 +117,7 @@ public protocol Layer: Module {
 
 /// Why a state dictionary does not fit a module, listing every offending entry.
 public struct StateDictError: Error, CustomStringConvertible, Equatable {
-    public struct Mismatch: Equatable {
+    public struct Mismatch: Equatable, Sendable {
         public let name: String
         public let expected: [Int]
         public let found: [Int]

@@ -11,7 +11,7 @@ public protocol LearningRateSchedule {
 ///
 ///     let schedule = ExponentialDecay(initialLearningRate: 2e-4, decaySteps: 10_000, decayRate: 0.9)
 ///     let driver = try ScheduledLR(schedule, optimizers: [generatorA, generatorB])
-public struct ExponentialDecay: LearningRateSchedule, Equatable, Codable {
+public struct ExponentialDecay: LearningRateSchedule, Equatable, Codable, Sendable {
     public var initialLearningRate: Double
     public var decaySteps: Int
     public var decayRate: Double

@@ -1,7 +1,7 @@
 /// How the ``CycleGANTask`` is built and trained.
 public struct CycleGANOptions {
     /// Which optimizers train the four networks (all Adam with the options' betas).
-    public enum Optimizers {
+    public enum Optimizers: Sendable {
         /// One Adam over all four networks.
         case single(learningRate: Double)
         /// One Adam per network, their learning rates driven together by one

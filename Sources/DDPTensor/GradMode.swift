@@ -10,7 +10,7 @@ import Darwin
 /// updates with ``noGrad(_:)``.
 public enum GradMode {
     // A thread-local flag: ranks simulated on threads each keep their own mode.
-    nonisolated(unsafe) private static let key: pthread_key_t = {
+    private static let key: pthread_key_t = {
         var key = pthread_key_t()
         pthread_key_create(&key, nil)
         return key

@@ -28,7 +28,6 @@ public final class Tensor {
 
     /// The gradient flowing into a non-leaf tensor during one backward pass.
     var pendingGrad: Tensor?
-    var pendingGradIsInitialised = false
 
     private var _requiresGrad: Bool
 

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import CMalloc
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -51,14 +52,8 @@ public final class TensorStorage {
     /// them; keeping them in the heap makes the memory footprint flat and the step cheaper.
     private static let keepFreedMemory: Void = {
         #if canImport(Glibc)
-        _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 256 << 20)
-        _ = glibcMallopt(-1 /* M_TRIM_THRESHOLD */, 1 << 30)
+        _ = mallopt(M_MMAP_THRESHOLD, 256 << 20)
+        _ = mallopt(M_TRIM_THRESHOLD, 1 << 30)
         #endif
     }()
 }
-
-#if canImport(Glibc)
-// glibc's <malloc.h> is not part of Swift's Glibc module; the symbol is stable C ABI.
-@_silgen_name("mallopt")
-private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
-#endif

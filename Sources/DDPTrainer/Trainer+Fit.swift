@@ -154,7 +154,7 @@ extension Trainer {
         try module.onTrainEpochStart()
         for callback in callbacks { try callback.onTrainEpochStart(self, module) }
 
-        var batches = loader.batches(epoch: currentEpoch, skippingBatches: firstBatch).makeIterator()
+        let batches = loader.batches(epoch: currentEpoch, skippingBatches: firstBatch).makeIterator()
         var index = firstBatch
         progress?.startEpoch(currentEpoch, batches: numTrainingBatches)
         while index < numTrainingBatches, let batch = batches.next() {
@@ -225,7 +225,7 @@ extension Trainer {
         try module.onValidationEpochStart()
         for callback in callbacks { try callback.onValidationEpochStart(self, module) }
         try noGrad {
-            var batches = loader.batches(epoch: 0).makeIterator()
+            let batches = loader.batches(epoch: 0).makeIterator()
             var index = 0
             while index < numValidationBatches, let batch = batches.next() {
                 metrics.currentBatchSize = batch.count

@@ -1,3 +1,5 @@
+import ArgumentParser
+import DDPTestModels
 import Foundation
 import OptimizationExamples
 import SwiftDDP
@@ -6,79 +8,45 @@ import Glibc
 #endif
 
 /// What the `resume` scenario does, from its options.
-struct ResumeConfiguration {
-    /// The run's folder: `checkpoints/` and `logs/` (rank 0) go there.
+///
+/// Numeric options take the next argument even when it starts with a dash.
+struct ResumeConfiguration: ParsableArguments {
+    @Option(name: .customLong("dir"), help: "The run's folder: checkpoints/ and logs/ (rank 0) go there.")
     var directory: String
-    /// A checkpoint to continue from (a path, or `last`); `nil` starts afresh.
+    @Option(help: "A checkpoint to continue from (a path, or last); without it the run starts afresh.")
     var resume: String?
-    var force: Bool
-    var epochs: Int
-    /// Samples per step over all ranks.
-    var globalBatch: Int
-    var samples: Int
-    var everySteps: Int
-    var dropout: Float
-    var seed: Int
-    var hidden: Int
-    var maxSteps: Int?
+    @Flag(help: "Resume from a checkpoint of another run shape (seed, global batch, ...), refused otherwise.")
+    var force = false
+    @Option(parsing: .unconditional, help: "Epochs.")
+    var epochs = 3
+    @Option(name: .customLong("batch"), parsing: .unconditional, help: "Samples per step over all ranks.")
+    var globalBatch = 8
+    @Option(parsing: .unconditional, help: "Training samples.")
+    var samples = 48
+    @Option(parsing: .unconditional, help: "A checkpoint every this many steps.")
+    var everySteps = 4
+    @Option(parsing: .unconditional, help: "Dropout probability (0: no dropout layer).")
+    var dropout: Float = 0.25
+    @Option(parsing: .unconditional, help: "The trainer's and the data loader's seed.")
+    var seed = 5
+    @Option(parsing: .unconditional, help: "Hidden units.")
+    var hidden = 16
+    @Option(name: .customLong("max-steps"), parsing: .unconditional, help: "Stop after this many steps (0: no limit).")
+    var maxStepLimit = 0
 
-    init(options: inout Options) throws {
-        guard let directory = options.string("dir") else { throw UsageError(description: "--dir is required") }
-        self.directory = directory
-        resume = options.string("resume")
-        force = options.flag("force")
-        epochs = try options.int("epochs", 3)
-        globalBatch = try options.int("batch", 8)
-        samples = try options.int("samples", 48)
-        everySteps = try options.int("every-steps", 4)
-        dropout = try options.float("dropout", 0.25)
-        seed = try options.int("seed", 5)
-        hidden = try options.int("hidden", 16)
-        let steps = try options.int("max-steps", 0)
-        maxSteps = steps > 0 ? steps : nil
-    }
+    var maxSteps: Int? { maxStepLimit > 0 ? maxStepLimit : nil }
 }
 
-/// A small classifier with dropout (drawing from the per-rank stream), Adam and a per-step
-/// StepLR: every piece of state a resume has to bring back.
-final class ResumeModel: Module, TrainingModule {
-    let net: Sequential
-    override var namedChildren: [(String, Module)] { [("net", net)] }
-
-    init(hidden: Int, dropout: Float) {
-        var generator = RandomGenerator(seed: 3)
-        var layers: [any Layer] = [Linear(6, hidden, using: &generator), ReLU()]
-        if dropout > 0 { layers.append(Dropout(dropout)) }
-        layers.append(Linear(hidden, 3, using: &generator))
-        net = Sequential(layers)
-    }
-
-    func trainingStep(_ batch: Batch, batchIndex: Int) throws -> Tensor? {
-        let loss = crossEntropy(net(batch.inputs), targets: batch.labels)
-        log("train_loss", loss, onStep: true, onEpoch: true, syncDist: true)
-        return loss
-    }
-
-    func validationStep(_ batch: Batch, batchIndex: Int) throws {
-        log("val_loss", crossEntropy(net(batch.inputs), targets: batch.labels))
-    }
-
-    func configureOptimizers() throws -> OptimizerConfiguration {
-        let adam = try Adam(parameters(), lr: 0.02)
-        return OptimizerConfiguration(adam, scheduler: SchedulerConfiguration(try StepLR(adam, stepSize: 5, gamma: 0.5), interval: .step))
-    }
-}
-
-/// Trains ``ResumeModel`` for `epochs` with a checkpoint every `everySteps` steps (all kept),
-/// possibly resuming; rank 0 prints one JSON line: the final parameters' bit patterns, every
-/// logged value (with its bit pattern) and the trainer's notes.
+/// Trains a ``CheckpointedModel`` (with dropout) for `epochs` with a checkpoint every
+/// `everySteps` steps (all kept), possibly resuming; rank 0 prints one JSON line: the final
+/// parameters' bit patterns, every logged value (with its bit pattern) and the trainer's notes.
 func trainForResume(_ configuration: ResumeConfiguration, communicator: any Communicator) throws {
     guard configuration.globalBatch % communicator.worldSize == 0 else {
         throw UsageError(description: "--batch \(configuration.globalBatch) does not split over \(communicator.worldSize) ranks")
     }
     let data = ExampleData.classification(count: configuration.samples)
     let validation = ExampleData.classification(count: 16)
-    let model = ResumeModel(hidden: configuration.hidden, dropout: configuration.dropout)
+    let model = CheckpointedModel(hidden: configuration.hidden, dropout: configuration.dropout)
     let checkpoints = ModelCheckpoint(directory: configuration.directory + "/checkpoints", saveTopK: -1,
                                       everyNTrainSteps: configuration.everySteps)
     let logs = configuration.directory + "/logs"
@@ -111,5 +79,5 @@ func trainForResume(_ configuration: ResumeConfiguration, communicator: any Comm
         "notes": trainer.resumeNotes,
     ]
     print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
-    fflush(stdout)
+    fflush(nil)   // every output stream: the parent reads lines as they come
 }

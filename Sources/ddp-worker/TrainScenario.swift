@@ -1,57 +1,61 @@
+import ArgumentParser
 import SwiftDDP
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// What the `train` scenario does, from its options.
-struct TrainConfiguration {
-    var debug: Bool
-    var steps: Int
-    /// Samples per global batch (all ranks together).
-    var globalBatch: Int
-    var hidden: Int
-    /// Micro-batches per optimizer step; gradients are synchronised on the last one only.
-    var accumulate: Int
-    var lr: Float
-    var momentum: Float
-    var bucketBytes: Int
-    /// Audit the parameters every this many steps; 0 turns the audit off.
-    var auditInterval: Int
-    /// The rank that builds a model with one more hidden unit (-1: none).
-    var mismatchRank: Int
-    /// The rank and step at which an error is thrown (-1: none).
-    var failRank: Int, failStep: Int
-    /// The rank and step after which one parameter is nudged on that rank only (-1: none).
-    var corruptRank: Int, corruptStep: Int
-    /// The rank and step at which that rank leaves the loop early, as a bug would (-1: none).
-    var stopRank: Int, stopStep: Int
-    /// The rank and step at which a precondition fails on that rank (-1: none).
-    var crashRank: Int, crashStep: Int
-    /// Seconds without a finished step after which a rank ends itself (0: no watchdog).
-    var watchdogSeconds: Double
+///
+/// Numeric options take the next argument even when it starts with a dash (`--fail-rank -1`).
+struct TrainConfiguration: ParsableArguments {
+    @Flag(help: "Run in one process (LocalCommunicator), even under mpirun.")
+    var debug = false
+    @Option(parsing: .unconditional, help: "Optimizer steps.")
+    var steps = 8
+    @Option(name: .customLong("batch"), parsing: .unconditional, help: "Samples per global batch (all ranks together).")
+    var globalBatch = 16
+    @Option(parsing: .unconditional, help: "Hidden units.")
+    var hidden = 16
+    @Option(parsing: .unconditional,
+            help: "Micro-batches per optimizer step; gradients are synchronised on the last one only.")
+    var accumulate = 1
+    @Option(parsing: .unconditional, help: "Learning rate.")
+    var lr: Float = 0.1
+    @Option(parsing: .unconditional, help: "SGD momentum.")
+    var momentum: Float = 0.9
+    @Option(name: .customLong("bucket-bytes"), parsing: .unconditional, help: "Gradient bucket capacity in bytes.")
+    var bucketBytes = 512
+    @Option(name: .customLong("audit"), parsing: .unconditional,
+            help: "Audit the parameters every this many steps; 0 turns the audit off.")
+    var auditInterval = 0
+    @Option(parsing: .unconditional, help: "The rank that builds a model with one more hidden unit (-1: none).")
+    var mismatchRank = -1
+    @Option(parsing: .unconditional, help: "The rank that throws an error (-1: none).")
+    var failRank = -1
+    @Option(parsing: .unconditional, help: "The step at which it throws.")
+    var failStep = -1
+    @Option(parsing: .unconditional, help: "The rank that nudges one parameter of its own (-1: none).")
+    var corruptRank = -1
+    @Option(parsing: .unconditional, help: "The step after which it nudges it.")
+    var corruptStep = -1
+    @Option(parsing: .unconditional, help: "The rank that leaves the loop early, as a bug would (-1: none).")
+    var stopRank = -1
+    @Option(parsing: .unconditional, help: "The step at which it leaves.")
+    var stopStep = -1
+    @Option(parsing: .unconditional, help: "The rank on which a precondition fails (-1: none).")
+    var crashRank = -1
+    @Option(parsing: .unconditional, help: "The step at which it fails.")
+    var crashStep = -1
+    @Option(name: .customLong("watchdog"), parsing: .unconditional,
+            help: "Seconds without a finished step after which a rank ends itself (0: no watchdog).")
+    var watchdog: Float = 0
 
-    init(options: inout Options) throws {
-        debug = options.flag("debug")
-        steps = try options.int("steps", 8)
-        globalBatch = try options.int("batch", 16)
-        hidden = try options.int("hidden", 16)
-        accumulate = try options.int("accumulate", 1)
-        lr = try options.float("lr", 0.1)
-        momentum = try options.float("momentum", 0.9)
-        bucketBytes = try options.int("bucket-bytes", 512)
-        auditInterval = try options.int("audit", 0)
-        mismatchRank = try options.int("mismatch-rank", -1)
-        failRank = try options.int("fail-rank", -1)
-        failStep = try options.int("fail-step", -1)
-        corruptRank = try options.int("corrupt-rank", -1)
-        corruptStep = try options.int("corrupt-step", -1)
-        stopRank = try options.int("stop-rank", -1)
-        stopStep = try options.int("stop-step", -1)
-        crashRank = try options.int("crash-rank", -1)
-        crashStep = try options.int("crash-step", -1)
-        watchdogSeconds = Double(try options.float("watchdog", 0))
+    /// Seconds without a finished step after which a rank ends itself (0: no watchdog).
+    var watchdogSeconds: Double { Double(watchdog) }
+
+    func validate() throws {
         guard steps > 0, globalBatch > 0, hidden > 0, accumulate > 0, bucketBytes > 0, auditInterval >= 0 else {
-            throw UsageError(description: "--steps, --batch, --hidden, --accumulate and --bucket-bytes must be positive")
+            throw ValidationError("--steps, --batch, --hidden, --accumulate and --bucket-bytes must be positive")
         }
     }
 }
@@ -154,7 +158,7 @@ func train(_ configuration: TrainConfiguration, communicator: any Communicator) 
         }
         try audit?.check(step: step)
         if communicator.isRoot { print("{\"step\":\(step),\"loss\":\(stepLoss)}") }
-        fflush(stdout)
+        fflush(nil)
         watchdog?.progress()
     }
 
@@ -164,5 +168,5 @@ func train(_ configuration: TrainConfiguration, communicator: any Communicator) 
         print("{\"final\":true,\"ranks\":\(worldSize),\"fingerprint\":\"\(String(fingerprint, radix: 16))\","
               + "\"shared_memory\":\(sync.buckets.allSatisfy(\.isInSharedMemory)),\"parameters\":[\(values)]}")
     }
-    fflush(stdout)
+    fflush(nil)   // every output stream: the parent reads lines as they come
 }

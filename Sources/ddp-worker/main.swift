@@ -9,6 +9,7 @@
 //   ddp-worker resume --dir D [--resume PATH|last]   train with checkpoints, maybe resuming; JSON result on rank 0
 //
 // Not a user tool: the options exist to inject the failures the tests check.
+import ArgumentParser
 import Foundation
 import DDPBenchmarks
 import OptimizationExamples
@@ -17,157 +18,164 @@ import SwiftDDP
 import Glibc
 #endif
 
-/// A mistake on the command line.
+/// A mistake in the options that a scenario finds once it runs (the batch does not split
+/// over the ranks, say).
 struct UsageError: Error, CustomStringConvertible {
     let description: String
 }
 
-/// `--name value` options after the scenario name.
-struct Options {
-    private var values: [String: String] = [:]
-    private var flags: Set<String> = []
-    private var used: Set<String> = []
+struct DDPWorker: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ddp-worker",
+        abstract: "Multi-rank scenarios that the distributed tests run under mpirun.",
+        discussion: "Not a user tool: the options exist to inject the failures the tests check.",
+        subcommands: [Train.self, BenchSync.self, MPIErrorScenario.self, BenchScaling.self, Examples.self, Resume.self])
 
-    init(_ arguments: ArraySlice<String>) throws {
-        var rest = arguments[...]
-        while let argument = rest.popFirst() {
-            guard argument.hasPrefix("--") else { throw UsageError(description: "unexpected argument '\(argument)'") }
-            let name = String(argument.dropFirst(2))
-            if let next = rest.first, !next.hasPrefix("--") {
-                values[name] = next
-                rest.removeFirst()
-            } else {
-                flags.insert(name)
+    func run() throws {
+        throw ValidationError("no scenario given")
+    }
+}
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train", abstract: "Train a small MLP data-parallel; JSON lines on rank 0.")
+
+    @OptionGroup var options: TrainConfiguration
+
+    func run() {
+        let communicator = makeCommunicator(debug: options.debug)
+        RankFailure.installSignalHandlers(rank: communicator.rank)
+        RankFailure.run(communicator: communicator) {
+            try train(options, communicator: communicator)
+        }
+        MPICommunicator.finalize()
+    }
+}
+
+struct BenchSync: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-sync", abstract: "Time GradientSync against one raw MPI_Allreduce of the same bytes.")
+
+    @Option(parsing: .unconditional, help: "Parameters of the synchronised model.") var parameters = 10_000_000
+    @Option(parsing: .unconditional, help: "Timed repeats.") var repeats = 10
+    @Option(name: .customLong("bucket-mib"), parsing: .unconditional, help: "Bucket capacity in MiB.")
+    var bucketMiB = GradientSync.defaultBucketCapacityBytes >> 20
+
+    func run() {
+        let communicator = makeCommunicator()
+        RankFailure.installSignalHandlers(rank: communicator.rank)
+        let line = GradientSyncBenchmark.run(parameterCount: parameters, communicator: communicator,
+                                             repeats: repeats, bucketCapacityBytes: bucketMiB << 20)
+        if communicator.isRoot { print(line) }
+        MPICommunicator.finalize()
+    }
+}
+
+struct MPIErrorScenario: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mpi-error", abstract: "A collective MPI rejects, reported as a message.")
+
+    func run() {
+        // A broadcast from a rank that does not exist: MPI returns an error code, which must
+        // become a one-line message naming the rank, not an abort inside MPI.
+        let communicator = makeCommunicator()
+        var byte: UInt8 = 0
+        withUnsafeMutableBytes(of: &byte) { communicator.broadcast($0, root: communicator.worldSize + 5) }
+        MPICommunicator.finalize()
+    }
+}
+
+struct BenchScaling: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-scaling",
+        abstract: "Aggregate samples/s of the MLP 784-1024-1024-10 (batch 128 per rank) on all ranks "
+            + "against rank 0 alone.")
+
+    @Option(parsing: .unconditional, help: "Timed steps per measurement.") var steps = 30
+    @Option(parsing: .unconditional, help: "Alternating rounds.") var rounds = 5
+
+    func run() {
+        let communicator = makeCommunicator()
+        RankFailure.installSignalHandlers(rank: communicator.rank)
+        RankFailure.run(communicator: communicator) {
+            let result = try ScalingBenchmark.compare(communicator: communicator, steps: steps, rounds: rounds)
+            if communicator.isRoot { print(result.description) }
+        }
+        MPICommunicator.finalize()
+    }
+}
+
+struct Examples: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "examples", abstract: "The optimization-guide examples, one JSON result per line on rank 0.")
+
+    @Option(name: .customLong("global-batch"), parsing: .unconditional, help: "Samples per step over all ranks.")
+    var globalBatch = 16
+    @Option(help: "Comma-separated names of the examples to run (default: all).") var only: String?
+
+    /// The examples `--only` names, in its order, or all of them.
+    func selected() throws -> [Example] {
+        guard let only else { return OptimizationExamples.all }
+        return try only.split(separator: ",").map(String.init).map { name in
+            guard let example = OptimizationExamples.named(name) else {
+                throw ValidationError("no example named '\(name)'")
+            }
+            return example
+        }
+    }
+
+    func validate() throws {
+        _ = try selected()
+    }
+
+    func run() throws {
+        let selected = try selected()
+        let communicator = makeCommunicator()
+        RankFailure.installSignalHandlers(rank: communicator.rank)
+        RankFailure.run(communicator: communicator) {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            for example in selected {
+                let result = try example.run(communicator, globalBatch)
+                if communicator.isRoot { print(String(decoding: try encoder.encode(result), as: UTF8.self)) }
             }
         }
+        MPICommunicator.finalize()
     }
+}
 
-    mutating func flag(_ name: String) -> Bool {
-        used.insert(name)
-        return flags.contains(name)
-    }
+struct Resume: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume", abstract: "Train with checkpoints, maybe resuming; JSON result on rank 0.")
 
-    mutating func int(_ name: String, _ defaultValue: Int) throws -> Int {
-        used.insert(name)
-        guard let text = values[name] else { return defaultValue }
-        guard let value = Int(text) else { throw UsageError(description: "--\(name) needs an integer, got '\(text)'") }
-        return value
-    }
+    @OptionGroup var options: ResumeConfiguration
 
-    mutating func string(_ name: String) -> String? {
-        used.insert(name)
-        return values[name]
-    }
-
-    mutating func float(_ name: String, _ defaultValue: Float) throws -> Float {
-        used.insert(name)
-        guard let text = values[name] else { return defaultValue }
-        guard let value = Float(text) else { throw UsageError(description: "--\(name) needs a number, got '\(text)'") }
-        return value
-    }
-
-    /// Rejects options no scenario asked for (a typo must not silently change a test).
-    func checkAllUsed() throws {
-        let unknown = Set(values.keys).union(flags).subtracting(used).sorted()
-        if !unknown.isEmpty {
-            throw UsageError(description: "unknown option(s): " + unknown.map { "--" + $0 }.joined(separator: ", "))
+    func run() {
+        let communicator = makeCommunicator()
+        RankFailure.installSignalHandlers(rank: communicator.rank)
+        RankFailure.run(communicator: communicator) {
+            try trainForResume(options, communicator: communicator)
         }
+        MPICommunicator.finalize()
     }
 }
 
-func usageFailure(_ message: String) -> Never {
-    fputs("ddp-worker: \(message)\nusage: ddp-worker train|bench-sync [--option value ...]\n", stderr)
-    exit(2)
-}
-
-let arguments = CommandLine.arguments
-guard arguments.count >= 2 else { usageFailure("no scenario given") }
-var options: Options
-do { options = try Options(arguments.dropFirst(2)) } catch { usageFailure("\(error)") }
-
-switch arguments[1] {
-case "train":
-    let configuration: TrainConfiguration
-    do { configuration = try TrainConfiguration(options: &options); try options.checkAllUsed() } catch {
-        usageFailure("\(error)")
-    }
-    let communicator = makeCommunicator(debug: configuration.debug)
-    RankFailure.installSignalHandlers(rank: communicator.rank)
-    RankFailure.run(communicator: communicator) {
-        try train(configuration, communicator: communicator)
-    }
-    MPICommunicator.finalize()
-case "bench-sync":
-    let parameterCount: Int, repeats: Int, bucketMiB: Int
+/// Parses the command line and runs the scenario. A mistake on the command line prints
+/// ArgumentParser's message and usage on stderr and exits with status 2; `--help` prints the
+/// help on stdout.
+func runWorker() -> Never {
     do {
-        parameterCount = try options.int("parameters", 10_000_000)
-        repeats = try options.int("repeats", 10)
-        bucketMiB = try options.int("bucket-mib", GradientSync.defaultBucketCapacityBytes >> 20)
-        try options.checkAllUsed()
-    } catch { usageFailure("\(error)") }
-    let communicator = makeCommunicator()
-    RankFailure.installSignalHandlers(rank: communicator.rank)
-    let line = GradientSyncBenchmark.run(parameterCount: parameterCount, communicator: communicator,
-                                         repeats: repeats, bucketCapacityBytes: bucketMiB << 20)
-    if communicator.isRoot { print(line) }
-    MPICommunicator.finalize()
-case "mpi-error":
-    // A broadcast from a rank that does not exist: MPI returns an error code, which must
-    // become a one-line message naming the rank, not an abort inside MPI.
-    do { try options.checkAllUsed() } catch { usageFailure("\(error)") }
-    let communicator = makeCommunicator()
-    var byte: UInt8 = 0
-    withUnsafeMutableBytes(of: &byte) { communicator.broadcast($0, root: communicator.worldSize + 5) }
-    MPICommunicator.finalize()
-case "bench-scaling":
-    let steps: Int
-    let rounds: Int
-    do {
-        steps = try options.int("steps", 30)
-        rounds = try options.int("rounds", 5)
-        try options.checkAllUsed()
-    } catch { usageFailure("\(error)") }
-    let communicator = makeCommunicator()
-    RankFailure.installSignalHandlers(rank: communicator.rank)
-    RankFailure.run(communicator: communicator) {
-        let result = try ScalingBenchmark.compare(communicator: communicator, steps: steps, rounds: rounds)
-        if communicator.isRoot { print(result.description) }
-    }
-    MPICommunicator.finalize()
-case "examples":
-    let globalBatchSize: Int
-    let selected: [Example]
-    do {
-        globalBatchSize = try options.int("global-batch", 16)
-        let names = options.string("only")?.split(separator: ",").map(String.init)
-        selected = try names?.map { name in
-            guard let example = OptimizationExamples.named(name) else { throw UsageError(description: "no example named '\(name)'") }
-            return example
-        } ?? OptimizationExamples.all
-        try options.checkAllUsed()
-    } catch { usageFailure("\(error)") }
-    let communicator = makeCommunicator()
-    RankFailure.installSignalHandlers(rank: communicator.rank)
-    RankFailure.run(communicator: communicator) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        for example in selected {
-            let result = try example.run(communicator, globalBatchSize)
-            if communicator.isRoot { print(String(decoding: try encoder.encode(result), as: UTF8.self)) }
+        var command = try DDPWorker.parseAsRoot()
+        try command.run()
+        exit(0)
+    } catch {
+        if DDPWorker.exitCode(for: error) == .success {
+            print(DDPWorker.fullMessage(for: error))
+            exit(0)
         }
+        writeToStandardError("ddp-worker: " + DDPWorker.fullMessage(for: error) + "\n")
+        exit(2)
     }
-    MPICommunicator.finalize()
-case "resume":
-    let configuration: ResumeConfiguration
-    do { configuration = try ResumeConfiguration(options: &options); try options.checkAllUsed() } catch {
-        usageFailure("\(error)")
-    }
-    let communicator = makeCommunicator()
-    RankFailure.installSignalHandlers(rank: communicator.rank)
-    RankFailure.run(communicator: communicator) {
-        try trainForResume(configuration, communicator: communicator)
-    }
-    MPICommunicator.finalize()
-default:
-    usageFailure("unknown scenario '\(arguments[1])'")
 }
+
+runWorker()

@@ -83,11 +83,6 @@ struct TrainingJob {
             if communicator.isRoot { print(RunSummary(metrics: metrics, module: task.module).line) }
         }
     }
-
-    private func summary(_ metrics: [String: Double]) -> String {
-        let shown = ["val_acc", "val_loss", "train_loss"].compactMap { name in metrics[name].map { "\(name) \(formatted($0))" } }
-        return shown.isEmpty ? "no metrics logged" : shown.joined(separator: ", ")
-    }
 }
 
 /// `value` to four decimals.

@@ -9,7 +9,7 @@ private func parameters(_ sizes: [Int]) -> [Tensor] {
 
 /// Runs `body` on `worldSize` in-process ranks and returns each rank's value, failing the
 /// test with the first error.
-func onRanks<T>(_ worldSize: Int, _ body: @escaping (ThreadGroupCommunicator) throws -> T) throws -> [T] {
+func onRanks<T>(_ worldSize: Int, _ body: @escaping @Sendable (ThreadGroupCommunicator) throws -> T) throws -> [T] {
     try ThreadGroupCommunicator.run(worldSize: worldSize, body).map { try $0.get() }
 }
 
@@ -136,12 +136,12 @@ func onRanks<T>(_ worldSize: Int, _ body: @escaping (ThreadGroupCommunicator) th
 
     @Test func shardedTrainingMatchesOneProcessOnTheFullBatch() throws {
         let batch = 12, steps = 5, lr: Float = 0.2
-        func data(_ i: Int) -> ([Float], Int) {
+        @Sendable func data(_ i: Int) -> ([Float], Int) {
             var g = RandomGenerator(seed: UInt64(i) &+ 99)
             let x = (0..<3).map { _ in g.nextUniform() * 2 - 1 }
             return (x, x[0] + x[1] > x[2] ? 1 : 0)
         }
-        func train(_ comm: any Communicator) -> [Float] {
+        @Sendable func train(_ comm: any Communicator) -> [Float] {
             var generator = RandomGenerator(seed: 5)
             let model = Sequential(Linear(3, 8, using: &generator), ReLU(), Linear(8, 2, using: &generator))
             let params = model.parameters()

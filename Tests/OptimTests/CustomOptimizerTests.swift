@@ -1,4 +1,5 @@
 import Foundation
+import DDPBenchmarks
 import DDPOptim
 import DDPTensor
 import Testing

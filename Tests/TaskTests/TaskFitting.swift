@@ -51,7 +51,7 @@ func endpoints(_ values: [Double], count: Int) -> (first: Double, last: Double) 
 
 /// Runs `run` in one process with the whole global batch and on two ranks (threads) sharing
 /// it, and returns both: rank 0's run of the two.
-func singleAndTwoRanks(_ run: @escaping (any Communicator) throws -> TaskRun) throws -> (single: TaskRun, distributed: TaskRun) {
+func singleAndTwoRanks(_ run: @escaping @Sendable (any Communicator) throws -> TaskRun) throws -> (single: TaskRun, distributed: TaskRun) {
     let single = try run(LocalCommunicator())
     let ranks = ThreadGroupCommunicator.run(worldSize: 2) { communicator in try run(communicator) }
     let distributed = try ranks.map { try $0.get() }

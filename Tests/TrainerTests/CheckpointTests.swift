@@ -1,39 +1,9 @@
+import DDPTestModels
 import DDPTestSupport
 import Foundation
 import OptimizationExamples
 import SwiftDDP
 import Testing
-
-/// A classifier with Adam, a per-step StepLR and epoch means of its loss: what an exact resume
-/// has to bring back. No dropout here: the tests of a process run in parallel and the
-/// process-wide random stream is shared (the `ddp-worker resume` tests cover dropout).
-private final class CheckpointedModel: Module, TrainingModule {
-    let net: Sequential
-    override var namedChildren: [(String, Module)] { [("net", net)] }
-
-    init(hidden: Int = 8, dropout: Float = 0) {
-        var generator = RandomGenerator(seed: 3)
-        var layers: [any Layer] = [Linear(6, hidden, using: &generator), ReLU()]
-        if dropout > 0 { layers.append(Dropout(dropout)) }
-        layers.append(Linear(hidden, 3, using: &generator))
-        net = Sequential(layers)
-    }
-
-    func trainingStep(_ batch: Batch, batchIndex: Int) throws -> Tensor? {
-        let loss = crossEntropy(net(batch.inputs), targets: batch.labels)
-        log("train_loss", loss, onStep: true, onEpoch: true, syncDist: true)
-        return loss
-    }
-
-    func validationStep(_ batch: Batch, batchIndex: Int) throws {
-        log("val_loss", crossEntropy(net(batch.inputs), targets: batch.labels))
-    }
-
-    func configureOptimizers() throws -> OptimizerConfiguration {
-        let adam = try Adam(parameters(), lr: 0.02)
-        return OptimizerConfiguration(adam, scheduler: SchedulerConfiguration(try StepLR(adam, stepSize: 5, gamma: 0.5), interval: .step))
-    }
-}
 
 /// One run of ``CheckpointedModel``: 48 samples in batches of 8 (6 steps an epoch).
 private struct Run {
@@ -229,7 +199,7 @@ private func snapshot(_ folder: String) throws -> [String: Data] {
         let full = try Run(folder: try makeTemporaryFolder(), model: CheckpointedModel())
         try full.fit()
         let path = full.folder + "/epoch=1-step=8.safetensors"
-        func stepLosses(_ trainer: Trainer) -> [(step: Int, loss: Float)] {
+        @Sendable func stepLosses(_ trainer: Trainer) -> [(step: Int, loss: Float)] {
             trainer.loggedEvents.filter { $0.step >= 8 }.flatMap { record in
                 record.values.filter { $0.name == "train_loss_step" }.map { (record.step, Float($0.value)) }
             }

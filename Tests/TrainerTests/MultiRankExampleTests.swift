@@ -31,7 +31,7 @@ import Testing
     /// Automatic optimization with accumulation k and per-rank batch b on N ranks takes the
     /// same steps as one rank with batch k·b·N (ranks as threads of this process).
     @Test(arguments: [2, 4]) func accumulationOverRanksEqualsOneLargeBatch(ranks: Int) throws {
-        func model() -> ClassifierModel {
+        @Sendable func model() -> ClassifierModel {
             ClassifierModel { OptimizerConfiguration(try Adam($0.parameters(), lr: 1e-2)) }
         }
         let perRank = 2, accumulation = 2

@@ -188,7 +188,7 @@ extension Trainer {
     /// A line for the user on rank 0's standard error, kept in ``resumeNotes``.
     func note(_ message: String) {
         resumeNotes.append(message)
-        if isGlobalZero { fputs("swift-ddp: note: \(message)\n", stderr) }
+        if isGlobalZero { writeToStandardError("swift-ddp: note: \(message)\n") }
     }
 }
 

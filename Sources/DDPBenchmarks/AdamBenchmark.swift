@@ -1,3 +1,4 @@
+import DDPOptim
 import DDPTensor
 import Foundation
 

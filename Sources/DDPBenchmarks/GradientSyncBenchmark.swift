@@ -1,9 +1,5 @@
+import DDPDistributed
 import DDPTensor
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Measures ``GradientSync/synchronize()`` against one raw `MPI_Allreduce` of the same
 /// bytes, the floor any gradient sync can reach.
@@ -121,9 +117,9 @@ public enum GradientSyncBenchmark {
     /// The time `body` took on the slowest rank, after all ranks started together.
     private static func slowestRank(_ communicator: any Communicator, _ body: () -> Void) -> Double {
         communicator.barrier()
-        let start = monotonicSeconds()
+        let start = MonotonicClock.seconds()
         body()
-        var elapsed = [monotonicSeconds() - start]
+        var elapsed = [MonotonicClock.seconds() - start]
         elapsed.withUnsafeMutableBufferPointer { communicator.allReduce($0, .max) }
         return elapsed[0]
     }
@@ -135,14 +131,8 @@ public enum GradientSyncBenchmark {
     }
 }
 
-func monotonicSeconds() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
-}
-
 /// `value` with two decimals.
-func format2(_ value: Double) -> String {
+private func format2(_ value: Double) -> String {
     let hundredths = Int((value * 100).rounded())
     let fraction = abs(hundredths % 100)
     return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
