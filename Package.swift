@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "SwiftDDP",
             dependencies: ["DDPTensor", "DDPNN", "DDPData", "DDPOptim", "DDPDistributed", "DDPTrainer"]),
-        .target(name: "DDPTasks", dependencies: ["SwiftDDP"]),
+        .target(name: "DDPTasks", dependencies: ["SwiftDDP", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Programs that print speed and memory figures (`swift-ddp bench`), never timed tests.
         .target(
             name: "DDPBenchmarks",

@@ -33,13 +33,19 @@ command -v swift >/dev/null 2>&1 || {
 
 BINARY="$ROOT/.build/release/swift-ddp"
 
+# The one build configuration of the package: release, tests included. The launcher and
+# the tests share it, so neither rebuilds what the other built and a rerun is incremental.
+build_release() {
+    (cd "$ROOT" && swift build -c release --build-tests >&2) || { say "swift-ddp: build failed"; exit 1; }
+}
+
 # Rebuilds when the binary is missing or any source or manifest is newer than it.
 ensure_release_build() {
     if [ -x "$BINARY" ] && [ -z "$(find "$ROOT/Sources" "$ROOT/Package.swift" -newer "$BINARY" -print -quit)" ]; then
         return 0
     fi
     say "swift-ddp: building the release binary ..."
-    (cd "$ROOT" && swift build -c release --product swift-ddp >&2) || { say "swift-ddp: build failed"; exit 1; }
+    build_release
 }
 
 # A process started from inside an MPI job inherits variables that make a new mpirun

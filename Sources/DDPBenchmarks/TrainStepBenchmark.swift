@@ -56,15 +56,14 @@ public struct TrainStepBenchmark {
         var stepTimes: [Double] = [], gemmTimes: [Double] = []
         var calls = 0, flops = 0.0
         for _ in 0..<steps {
-            BLAS.profile = BLAS.Profile()
+            let profile = BLAS.Profile()
             let start = MonotonicClock.seconds()
-            step()
+            profile.measure { step() }
             stepTimes.append(MonotonicClock.seconds() - start)
-            gemmTimes.append(BLAS.profile!.seconds)
-            calls = BLAS.profile!.calls
-            flops = BLAS.profile!.flops
+            gemmTimes.append(profile.seconds)
+            calls = profile.calls
+            flops = profile.flops
         }
-        BLAS.profile = nil
         let late = Measurement.residentBytes()
         let gemm = Measurement.median(gemmTimes)
         return Result(stepSeconds: Measurement.median(stepTimes), gemmSeconds: gemm,

@@ -20,6 +20,10 @@ open class Module {
     /// `true` in training mode (the default), `false` after ``eval()``.
     public private(set) var isTraining = true
 
+    /// What is running this module's hooks, linked by it for that time (a `Trainer` during
+    /// `fit` and `validate`, as Lightning's `module.trainer`); `nil` otherwise.
+    public weak var runner: AnyObject?
+
     public init() {}
 
     /// Direct children, in registration order.

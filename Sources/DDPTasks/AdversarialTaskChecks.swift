@@ -5,26 +5,20 @@ extension TaskSettings {
     /// what to do instead, rather than an option silently ignored.
     func checkAdversarialOptions() throws {
         try rejectModel()
-        if let classes { throw TaskError("--classes \(classes) does not apply to the \(task) task, which has no classes") }
+        if let classes = model.classes { throw TaskError("--classes \(classes) does not apply to the \(task) task, which has no classes") }
         if data.path != nil {
             let choice = task == "gan" ? "choose --gan-data ring or digits" : "it translates the built-in digits (--transform inverted|rotated)"
             throw TaskError("--data reads a file, which the \(task) task does not: \(choice)")
         }
         if let column = data.labelColumn { throw TaskError("--label-column '\(column)' does not apply to the \(task) task") }
-        try TaskError.require([0, 0.1].contains(data.validationFraction),
-            "the \(task) task holds out a fixed tenth of its samples: --val-split takes 0.1 (the default) or 0 (no validation), got \(data.validationFraction)")
+        try TaskError.require([0, 0.1].contains(data.valSplit),
+            "the \(task) task holds out a fixed tenth of its samples: --val-split takes 0.1 (the default) or 0 (no validation), got \(data.valSplit)")
         if let name = optimizer.name, name != "adam" {
             throw TaskError("--optimizer \(name) does not apply to the \(task) task, which trains with Adam (--lr, --betas)")
         }
-        let ignored: [(String, Bool)] = [
-            ("--momentum", optimizer.momentum != nil), ("--dampening", optimizer.dampening != nil),
-            ("--nesterov", optimizer.nesterov != nil), ("--weight-decay", optimizer.weightDecay != nil),
-            ("--eps", optimizer.eps != nil), ("--amsgrad", optimizer.amsgrad != nil), ("--alpha", optimizer.alpha != nil),
-            ("--rho", optimizer.rho != nil), ("--lr-decay", optimizer.lrDecay != nil), ("--max-iter", optimizer.maxIter != nil),
-            ("--history-size", optimizer.historySize != nil), ("--line-search", optimizer.lineSearch != nil),
-        ]
-        if let (option, _) = ignored.first(where: \.1) {
-            throw TaskError("\(option) does not apply to the \(task) task, whose Adams take --lr and --betas")
+        // Every optimizer option but Adam's two would be ignored, including any added later.
+        if let option = optimizer.givenOptionKeys.first(where: { !["optimizer", "lr", "betas"].contains($0) }) {
+            throw TaskError("--\(option) does not apply to the \(task) task, whose Adams take --lr and --betas")
         }
         if let name = scheduler.name {
             let instead = task == "cyclegan"
@@ -37,7 +31,7 @@ extension TaskSettings {
 
     /// Adam's betas: `--betas` or GANs' usual (0.5, 0.999).
     func adversarialBetas() throws -> (Double, Double) {
-        guard let betas = optimizer.betas else { return (0.5, 0.999) }
+        guard let betas = optimizer.betas?.elements else { return (0.5, 0.999) }
         try TaskError.require(betas.count == 2, "--betas takes two numbers like 0.5,0.999, got \(betas.count)")
         try TaskError.require(betas.allSatisfy { (0..<1).contains($0) }, "--betas must be in [0, 1), got \(betas.map { "\($0)" }.joined(separator: ","))")
         return (betas[0], betas[1])
@@ -46,7 +40,7 @@ extension TaskSettings {
     /// The width and number of hidden layers `--hidden` gives (`default` when absent): the
     /// networks' hidden layers all have one width.
     func hiddenShape(default defaultShape: (size: Int, layers: Int)) throws -> (size: Int, layers: Int) {
-        guard let hidden, let width = hidden.first else { return defaultShape }
+        guard let hidden = model.hidden?.elements, let width = hidden.first else { return defaultShape }
         try TaskError.require(hidden.allSatisfy { $0 == width },
             "--hidden takes equal widths for the \(task) task (every hidden layer of its networks is as wide), like \(width),\(width); got \(hidden.map(String.init).joined(separator: ","))")
         return (width, hidden.count)
@@ -54,6 +48,6 @@ extension TaskSettings {
 
     /// The samples a GAN task holds out, or `nil` with `--val-split 0`.
     func heldOut(_ validation: TensorDataset) -> TensorDataset? {
-        data.validationFraction > 0 ? validation : nil
+        data.valSplit > 0 ? validation : nil
     }
 }

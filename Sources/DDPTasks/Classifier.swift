@@ -15,7 +15,7 @@ public final class Classifier: Module, ClassificationTask {
     ///   - net: maps `[batch, ...]` inputs to `[batch, classes]` logits.
     ///   - optimizer: the optimizer to train with, with a name.
     ///   - scheduler: the learning-rate scheduler, sized by `runLength`.
-    public init(net: Sequential, optimizer: OptimizerSettings, scheduler: SchedulerSettings = SchedulerSettings(),
+    public init(net: Sequential, optimizer: OptimizerSettings, scheduler: SchedulerSettings = .parsedDefaults,
                 runLength: SchedulerSettings.RunLength = .init(epochs: 1, optimizerSteps: 1)) {
         self.net = net
         self.optimizerSettings = optimizer
@@ -79,25 +79,28 @@ extension TaskDescriptor {
         name: "classifier",
         summary: "MLP (or --model cnn) classifier on the built-in digits or --data (default)"
     ) { settings, generator in
-        let data = try TaskData.load(settings.data, builtin: ("the built-in digits", { try Digits.load() }),
-                                     labels: .classes, classCount: settings.classes)
-        let batchSize = settings.batchSize ?? 32
+        let data = try TaskData.load(settings.data, seed: settings.trainer.seed, builtin: ("the built-in digits", { try Digits.load() }),
+                                     labels: .classes, classCount: settings.model.classes)
+        let batchSize = settings.trainer.batchSize ?? 32
         let net: Sequential
-        switch settings.model ?? "mlp" {
+        switch settings.model.model ?? "mlp" {
         case "mlp":
-            net = Classifier.mlp(features: data.featureCount, hidden: settings.hidden ?? [256, 256], classes: data.classCount,
+            net = Classifier.mlp(features: data.featureCount, hidden: settings.model.hidden?.elements ?? [256, 256], classes: data.classCount,
                                  using: &generator)
         case "cnn":
-            net = try Classifier.cnn(sampleShape: data.sampleShape, channels: settings.hidden ?? [16, 32],
+            net = try Classifier.cnn(sampleShape: data.sampleShape, channels: settings.model.hidden?.elements ?? [16, 32],
                                        classes: data.classCount, using: &generator)
         case let other:
             throw TaskError("unknown --model '\(other)': use mlp or cnn")
         }
-        let optimizer = OptimizerSettings(name: "sgd", lr: 0.05, momentum: 0.9).overridden(by: settings.optimizer)
+        let optimizer = settings.optimizer.overTaskDefault("sgd") {
+            $0.lr = $0.lr ?? 0.05
+            $0.momentum = $0.momentum ?? 0.9
+        }
         let module = Classifier(net: net, optimizer: optimizer, scheduler: settings.scheduler,
                                 runLength: settings.runLength(trainingCount: data.training.count, batchSize: batchSize))
         return BuiltTask(module: module, data: data, batchSize: batchSize, shuffle: settings.data.shuffle,
-                         seed: settings.data.seed,
-                         summary: "\(settings.model ?? "mlp") classifier, \(module.parameterCount) parameters, \(data.classCount) classes")
+                         seed: settings.trainer.seed,
+                         summary: "\(settings.model.model ?? "mlp") classifier, \(module.parameterCount) parameters, \(data.classCount) classes")
     }
 }

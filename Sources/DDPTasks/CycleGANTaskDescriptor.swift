@@ -12,7 +12,7 @@ extension TaskDescriptor {
         summary: "CycleGAN (two generators, two discriminators) between the digits and their --transform inverted|rotated"
     ) { settings, _ in
         try settings.checkAdversarialOptions()
-        let given = settings.adversarial
+        let given = settings.adversarial.cycleGAN
         guard let layout = CycleGANOptions.Layout(rawValue: given.optimizers ?? "single") else {
             throw TaskError("--optimizers takes single or separate, got '\(given.optimizers ?? "")'")
         }
@@ -33,8 +33,7 @@ extension TaskDescriptor {
                 "\(rates.joined(separator: ", ")) and a shared decay both set the learning rates: the decay starts all four at --lr")
         }
         for (option, rate) in zip(["--lr-g-a", "--lr-g-b", "--lr-d-a", "--lr-d-b"],
-                                  [given.generatorALearningRate, given.generatorBLearningRate,
-                                   given.discriminatorALearningRate, given.discriminatorBLearningRate]) {
+                                  [given.lrGA, given.lrGB, given.lrDA, given.lrDB]) {
             if let rate { try TaskError.require(rate > 0, "\(option) must be positive, got \(rate)") }
         }
         if let steps = given.decaySteps { try TaskError.require(steps >= 1, "--decay-steps must be at least 1, got \(steps)") }
@@ -42,19 +41,18 @@ extension TaskDescriptor {
         let lr = settings.optimizer.lr ?? 1e-3
         let optimizers = try CycleGANOptions.Optimizers(
             layout: layout, learningRate: lr,
-            generatorA: given.generatorALearningRate, generatorB: given.generatorBLearningRate,
-            discriminatorA: given.discriminatorALearningRate, discriminatorB: given.discriminatorBLearningRate,
+            generatorA: given.lrGA, generatorB: given.lrGB, discriminatorA: given.lrDA, discriminatorB: given.lrDB,
             decaySteps: given.decaySteps, decayRate: given.decayRate)
         let (beta1, beta2) = try settings.adversarialBetas()
         let hidden = try settings.hiddenShape(default: (128, 1))
         let module = try CycleGANTask(CycleGANOptions(
             transform: transform, optimizers: optimizers, hiddenSize: hidden.size, hiddenLayers: hidden.layers,
-            beta1: beta1, beta2: beta2, seed: settings.seed))
-        let batchSize = settings.batchSize ?? (cycleGANGlobalBatchSize + settings.worldSize - 1) / settings.worldSize
+            beta1: beta1, beta2: beta2, seed: settings.trainer.seed))
+        let batchSize = settings.trainer.batchSize ?? (cycleGANGlobalBatchSize + settings.worldSize - 1) / settings.worldSize
         let taskData = TaskData(training: module.domains.training, validation: settings.heldOut(module.domains.validation),
                                 sampleShape: [64], classCount: 0, source: "the built-in digits and their \(transform) forms")
         return BuiltTask(module: module, data: taskData, batchSize: batchSize, shuffle: settings.data.shuffle,
-                         seed: settings.data.seed,
+                         seed: settings.trainer.seed,
                          summary: "CycleGAN, \(module.parameterCount) parameters, \(describe(optimizers))")
     }
 

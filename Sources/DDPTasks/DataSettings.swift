@@ -1,28 +1,17 @@
+import ArgumentParser
 import Foundation
 
 /// Where a task's samples come from and how they are split and ordered.
-public struct DataSettings: Equatable, Sendable {
-    /// A data file (CSV, `.npy` or IDX; see `DataSource`), or `nil` for the task's built-in data.
-    public var path: String?
-    /// The label column of a CSV or single-array NumPy file: a header name or a 0-based
-    /// position (negative from the end); `nil` for the last column.
-    public var labelColumn: String?
-    /// The share of samples held out for validation, fixed by `seed` alone (not by the
-    /// number of ranks); 0 for no validation.
-    public var validationFraction: Double
-    /// Shuffle the training samples every epoch.
-    public var shuffle: Bool
-    /// Seeds the validation split and the shuffling.
-    public var seed: UInt64
+public struct DataSettings: ParsableArguments, Sendable {
+    @Option(help: "A data file: CSV (header recognised, label last), .npy or IDX (default: the task's built-in data).") public var data: String?
+    @Option(help: "The CSV label column, by header name or 0-based index (default: the last).") public var labelColumn: String?
+    @Option(help: "Share of samples held out for validation, fixed by the seed (0: none).") public var valSplit = 0.1
+    @Flag(inversion: .prefixedNo, help: "Shuffle the training data every epoch.") public var shuffle = true
 
-    public init(path: String? = nil, labelColumn: String? = nil, validationFraction: Double = 0.1,
-                shuffle: Bool = true, seed: UInt64 = 0) {
-        self.path = path
-        self.labelColumn = labelColumn
-        self.validationFraction = validationFraction
-        self.shuffle = shuffle
-        self.seed = seed
-    }
+    public init() {}
+
+    /// The data file, or `nil` for the task's built-in data.
+    public var path: String? { data }
 }
 
 /// A task's samples, split into training and validation parts.
@@ -36,13 +25,14 @@ public struct TaskData {
     /// What the samples are, for messages: a file path or the built-in set's name.
     public var source: String
 
-    /// Loads `settings.path` (or `builtin` when there is none) and splits it.
+    /// Loads `settings.path` (or `builtin` when there is none) and splits it, the validation
+    /// part drawn by `seed` alone (not by the number of ranks).
     ///
     /// - Parameter labels: how labels must be: `.classes` checks them against `classCount`
     ///   when given (a file whose labels do not fit is an error naming it), `.regression`
     ///   turns whole-number labels into targets.
     public static func load(
-        _ settings: DataSettings, builtin: (name: String, load: () throws -> TensorDataset),
+        _ settings: DataSettings, seed: UInt64, builtin: (name: String, load: () throws -> TensorDataset),
         labels: LabelKind, classCount fixedClassCount: Int? = nil
     ) throws -> TaskData {
         if settings.path?.isEmpty == true {
@@ -69,14 +59,14 @@ public struct TaskData {
                 dataset = TensorDataset(inputs: dataset.inputs, targets: Tensor(values, shape: [values.count, 1]))
             }
         }
-        guard (0..<1).contains(settings.validationFraction) else {
-            throw TaskError("--val-split must be a fraction in [0, 1) (0: no validation), got \(settings.validationFraction)")
+        guard (0..<1).contains(settings.valSplit) else {
+            throw TaskError("--val-split must be a fraction in [0, 1) (0: no validation), got \(settings.valSplit)")
         }
         let sampleShape = Array(dataset.inputs.shape.dropFirst())
-        guard settings.validationFraction > 0 else {
+        guard settings.valSplit > 0 else {
             return TaskData(training: dataset, validation: nil, sampleShape: sampleShape, classCount: classCount, source: source)
         }
-        let (training, validation) = try randomSplit(dataset, validationFraction: settings.validationFraction, seed: settings.seed)
+        let (training, validation) = try randomSplit(dataset, validationFraction: settings.valSplit, seed: seed)
         return TaskData(training: training, validation: validation.count > 0 ? validation : nil,
                         sampleShape: sampleShape, classCount: classCount, source: source)
     }

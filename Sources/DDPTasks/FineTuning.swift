@@ -20,7 +20,7 @@ public final class FineTuning: Module, ClassificationTask {
 
     /// A feature extractor `Linear, ReLU, ...` through the `hidden` widths, and a linear head.
     public init(features: Int, hidden: [Int], classes: Int, optimizer: OptimizerSettings,
-                scheduler: SchedulerSettings = SchedulerSettings(),
+                scheduler: SchedulerSettings = .parsedDefaults,
                 runLength: SchedulerSettings.RunLength = .init(epochs: 1, optimizerSteps: 1),
                 using generator: inout RandomGenerator) {
         let sizes = [features] + hidden
@@ -55,16 +55,16 @@ extension TaskDescriptor {
         summary: "feature extractor at lr/10 and head at lr (two param groups), optionally --init-from pretrained weights"
     ) { settings, generator in
         try settings.rejectModel()
-        let data = try TaskData.load(settings.data, builtin: ("the built-in digits", { try Digits.load() }),
-                                     labels: .classes, classCount: settings.classes)
-        let batchSize = settings.batchSize ?? 32
-        let optimizer = OptimizerSettings(name: "adam", lr: 1e-3).overridden(by: settings.optimizer)
-        let module = FineTuning(features: data.featureCount, hidden: settings.hidden ?? [128, 64], classes: data.classCount,
+        let data = try TaskData.load(settings.data, seed: settings.trainer.seed, builtin: ("the built-in digits", { try Digits.load() }),
+                                     labels: .classes, classCount: settings.model.classes)
+        let batchSize = settings.trainer.batchSize ?? 32
+        let optimizer = settings.optimizer.overTaskDefault("adam") { $0.lr = $0.lr ?? 1e-3 }
+        let module = FineTuning(features: data.featureCount, hidden: settings.model.hidden?.elements ?? [128, 64], classes: data.classCount,
                                 optimizer: optimizer, scheduler: settings.scheduler,
                                 runLength: settings.runLength(trainingCount: data.training.count, batchSize: batchSize),
                                 using: &generator)
         return BuiltTask(module: module, data: data, batchSize: batchSize, shuffle: settings.data.shuffle,
-                         seed: settings.data.seed, requiresEveryInitialWeight: false,
+                         seed: settings.trainer.seed, requiresEveryInitialWeight: false,
                          summary: "fine-tuning, \(module.parameterCount) parameters, features at lr \(optimizer.learningRate * FineTuning.featureLearningRateFactor), head at lr \(optimizer.learningRate)")
     }
 }
@@ -72,6 +72,6 @@ extension TaskDescriptor {
 extension TaskSettings {
     /// Throws when `--model` is given to a task that has a single architecture.
     func rejectModel() throws {
-        if let model { throw TaskError("--model \(model) applies to the classifier task only, not to \(task)") }
+        if let model = model.model { throw TaskError("--model \(model) applies to the classifier task only, not to \(task)") }
     }
 }

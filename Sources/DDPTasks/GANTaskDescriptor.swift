@@ -12,7 +12,7 @@ extension TaskDescriptor {
         summary: "SimpleGAN (generator and discriminator, two Adams) on an 8-gaussian ring or --gan-data digits"
     ) { settings, _ in
         try settings.checkAdversarialOptions()
-        let given = settings.adversarial
+        let given = settings.adversarial.gan
         guard let optimization = GANOptions.Optimization(rawValue: given.optimization ?? "manual") else {
             throw TaskError("--optimization takes manual or automatic, got '\(given.optimization ?? "")'")
         }
@@ -34,8 +34,8 @@ extension TaskDescriptor {
             data: data, optimization: optimization, hiddenSize: hidden.size, hiddenLayers: hidden.layers,
             generatorLearningRate: lr, discriminatorLearningRate: lr, beta1: beta1, beta2: beta2,
             generatorFrequency: given.generatorFrequency, discriminatorFrequency: given.discriminatorFrequency,
-            seed: settings.seed))
-        let batchSize = settings.batchSize ?? (ganGlobalBatchSize + settings.worldSize - 1) / settings.worldSize
+            seed: settings.trainer.seed))
+        let batchSize = settings.trainer.batchSize ?? (ganGlobalBatchSize + settings.worldSize - 1) / settings.worldSize
         let source = data == .ring ? "the 8-gaussian ring" : "the built-in digits"
         let taskData = TaskData(training: module.data.training, validation: settings.heldOut(module.data.validation),
                                 sampleShape: [module.data.dimension], classCount: 0, source: source)
@@ -43,7 +43,7 @@ extension TaskDescriptor {
             ? "\(optimization) optimization"
             : "automatic optimization, generator \(given.generatorFrequency!) : discriminator \(given.discriminatorFrequency!) batches"
         return BuiltTask(module: module, data: taskData, batchSize: batchSize, shuffle: settings.data.shuffle,
-                         seed: settings.data.seed,
+                         seed: settings.trainer.seed,
                          summary: "GAN, \(module.parameterCount) parameters, two Adams at lr \(lr), \(stepping)")
     }
 }

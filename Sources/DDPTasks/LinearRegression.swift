@@ -52,12 +52,12 @@ extension TaskDescriptor {
         summary: "linear model on real-valued targets with Adam and StepLR"
     ) { settings, generator in
         try settings.rejectModel()
-        if settings.hidden != nil { throw TaskError("--hidden does not apply to the regression task, a linear model") }
-        if let classes = settings.classes { throw TaskError("--classes \(classes) does not apply to the regression task") }
-        let data = try TaskData.load(settings.data, builtin: ("the built-in linear data", LinearRegression.builtinData),
+        if settings.model.hidden != nil { throw TaskError("--hidden does not apply to the regression task, a linear model") }
+        if let classes = settings.model.classes { throw TaskError("--classes \(classes) does not apply to the regression task") }
+        let data = try TaskData.load(settings.data, seed: settings.trainer.seed, builtin: ("the built-in linear data", LinearRegression.builtinData),
                                      labels: .regression)
-        let batchSize = settings.batchSize ?? 32
-        let optimizer = OptimizerSettings(name: "adam", lr: 0.05).overridden(by: settings.optimizer)
+        let batchSize = settings.trainer.batchSize ?? 32
+        let optimizer = settings.optimizer.overTaskDefault("adam") { $0.lr = $0.lr ?? 0.05 }
         var scheduler = settings.scheduler
         if scheduler.name == nil {
             scheduler.name = "step"
@@ -67,7 +67,7 @@ extension TaskDescriptor {
                                       runLength: settings.runLength(trainingCount: data.training.count, batchSize: batchSize),
                                       using: &generator)
         return BuiltTask(module: module, data: data, batchSize: batchSize, shuffle: settings.data.shuffle,
-                         seed: settings.data.seed,
+                         seed: settings.trainer.seed,
                          summary: "linear regression, \(module.parameterCount) parameters, \(optimizer.name ?? "") with \(scheduler.name ?? "") scheduler")
     }
 }

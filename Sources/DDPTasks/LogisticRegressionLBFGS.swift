@@ -17,7 +17,7 @@ public final class LogisticRegressionLBFGS: Module, ClassificationTask {
     public override var namedChildren: [(String, Module)] { [("linear", linear)] }
 
     public init(features: Int, classes: Int, optimizer: OptimizerSettings,
-                scheduler: SchedulerSettings = SchedulerSettings(),
+                scheduler: SchedulerSettings = .parsedDefaults,
                 runLength: SchedulerSettings.RunLength = .init(epochs: 1, optimizerSteps: 1),
                 using generator: inout RandomGenerator) {
         linear = Linear(features, classes, using: &generator)
@@ -47,19 +47,22 @@ extension TaskDescriptor {
         summary: "full-batch logistic regression with L-BFGS and a closure"
     ) { settings, generator in
         try settings.rejectModel()
-        if let hidden = settings.hidden {
+        if let hidden = settings.model.hidden?.elements {
             throw TaskError("--hidden \(hidden.map(String.init).joined(separator: ",")) does not apply to the lbfgs task, a linear model")
         }
-        let data = try TaskData.load(settings.data, builtin: ("the built-in digits", { try Digits.load() }),
-                                     labels: .classes, classCount: settings.classes)
-        let batchSize = settings.batchSize ?? (data.training.count + settings.worldSize - 1) / settings.worldSize
-        let optimizer = OptimizerSettings(name: "lbfgs", lr: 1, lineSearch: "strong_wolfe").overridden(by: settings.optimizer)
+        let data = try TaskData.load(settings.data, seed: settings.trainer.seed, builtin: ("the built-in digits", { try Digits.load() }),
+                                     labels: .classes, classCount: settings.model.classes)
+        let batchSize = settings.trainer.batchSize ?? (data.training.count + settings.worldSize - 1) / settings.worldSize
+        let optimizer = settings.optimizer.overTaskDefault("lbfgs") {
+            $0.lr = $0.lr ?? 1
+            $0.lineSearch = $0.lineSearch ?? "strong_wolfe"
+        }
         let module = LogisticRegressionLBFGS(
             features: data.featureCount, classes: data.classCount, optimizer: optimizer, scheduler: settings.scheduler,
             runLength: settings.runLength(trainingCount: data.training.count, batchSize: batchSize),
             using: &generator)
         return BuiltTask(module: module, data: data, batchSize: batchSize, shuffle: settings.data.shuffle,
-                         seed: settings.data.seed,
+                         seed: settings.trainer.seed,
                          summary: "logistic regression, \(module.parameterCount) parameters, \(optimizer.name ?? "") on batches of \(batchSize) per rank")
     }
 }

@@ -1,10 +1,32 @@
-/// Which `torch.optim` optimizer a task trains with, and the hyper-parameters given for it.
+import ArgumentParser
+
+/// Which `torch.optim` optimizer a task trains with, and the hyper-parameters given for it
+/// (`torch.optim` names in kebab case).
 ///
-/// A `nil` name is the task's own optimizer; a `nil` hyper-parameter keeps the task's value
-/// when the optimizer is the task's own, else PyTorch's default. The optimizer's constructor
-/// checks every value, so an out-of-range one is reported with the optimizer's name and the
-/// valid range.
-public struct OptimizerSettings: Equatable, Sendable {
+/// A `nil` optimizer is the task's own; a `nil` hyper-parameter keeps the task's value
+/// when the optimizer is the task's own (see ``overTaskDefault(_:_:)``), else PyTorch's
+/// default. The optimizer's constructor checks every value, so an out-of-range one is
+/// reported with the optimizer's name and the valid range.
+public struct OptimizerSettings: ParsableArguments, Sendable {
+    @Option(help: ArgumentHelp("The optimizer (default: the task's): \(OptimizerSettings.names.joined(separator: ", ")).")) public var optimizer: String?
+    @Option(help: "Learning rate (default: the task's for its optimizer, else PyTorch's).") public var lr: Double?
+    @Option(help: "Momentum (sgd, rmsprop).") public var momentum: Double?
+    @Option(help: "Dampening (sgd).") public var dampening: Double?
+    @Flag(inversion: .prefixedNo, help: "Nesterov momentum (sgd).") public var nesterov: Bool?
+    @Option(help: "Weight decay (L2; decoupled for adamw).") public var weightDecay: Double?
+    @Option(help: "Adam's betas, comma-separated (default 0.9,0.999).", transform: CommaSeparated.reading(like: "0.9,0.999"))
+    public var betas: CommaSeparated<Double>?
+    @Option(help: "Term added for numerical stability.") public var eps: Double?
+    @Flag(inversion: .prefixedNo, help: "AMSGrad (adam, adamw).") public var amsgrad: Bool?
+    @Option(help: "Smoothing constant (rmsprop).") public var alpha: Double?
+    @Option(help: "Decay of squared gradients (adadelta).") public var rho: Double?
+    @Option(help: "Learning-rate decay (adagrad).") public var lrDecay: Double?
+    @Option(help: "Iterations per step (lbfgs, default 20).") public var maxIter: Int?
+    @Option(help: "Update history size (lbfgs, default 100).") public var historySize: Int?
+    @Option(help: "Line search of lbfgs: strong_wolfe (the lbfgs task's default).") public var lineSearch: String?
+
+    public init() {}
+
     /// The optimizers a task can be trained with, by their command-line names, with
     /// PyTorch's default learning rates.
     public static let defaultLearningRates: KeyValuePairs<String, Double> = [
@@ -13,67 +35,23 @@ public struct OptimizerSettings: Equatable, Sendable {
     ]
     public static var names: [String] { defaultLearningRates.map(\.key) }
 
-    public var name: String?
-    public var lr: Double?
-    public var momentum: Double?
-    public var dampening: Double?
-    public var nesterov: Bool?
-    public var weightDecay: Double?
-    public var betas: [Double]?
-    public var eps: Double?
-    public var amsgrad: Bool?
-    public var alpha: Double?
-    public var rho: Double?
-    public var lrDecay: Double?
-    public var maxIter: Int?
-    public var historySize: Int?
-    public var lineSearch: String?
-
-    public init(
-        name: String? = nil, lr: Double? = nil, momentum: Double? = nil, dampening: Double? = nil, nesterov: Bool? = nil,
-        weightDecay: Double? = nil, betas: [Double]? = nil, eps: Double? = nil, amsgrad: Bool? = nil,
-        alpha: Double? = nil, rho: Double? = nil, lrDecay: Double? = nil, maxIter: Int? = nil,
-        historySize: Int? = nil, lineSearch: String? = nil
-    ) {
-        self.name = name
-        self.lr = lr
-        self.momentum = momentum
-        self.dampening = dampening
-        self.nesterov = nesterov
-        self.weightDecay = weightDecay
-        self.betas = betas
-        self.eps = eps
-        self.amsgrad = amsgrad
-        self.alpha = alpha
-        self.rho = rho
-        self.lrDecay = lrDecay
-        self.maxIter = maxIter
-        self.historySize = historySize
-        self.lineSearch = lineSearch
+    /// The optimizer's name (`--optimizer`).
+    public var name: String? {
+        get { optimizer }
+        set { optimizer = newValue }
     }
 
-    /// The settings to train with when the task's own are `self` and the user gave
-    /// `overrides`: another optimizer starts from PyTorch's defaults, the same one from the
-    /// task's values; every value given in `overrides` wins.
-    public func overridden(by overrides: OptimizerSettings) -> OptimizerSettings {
-        guard overrides.name == nil || overrides.name == name else { return overrides }
-        var merged = overrides
-        merged.name = name
-        merged.lr = overrides.lr ?? lr
-        merged.momentum = overrides.momentum ?? momentum
-        merged.dampening = overrides.dampening ?? dampening
-        merged.nesterov = overrides.nesterov ?? nesterov
-        merged.weightDecay = overrides.weightDecay ?? weightDecay
-        merged.betas = overrides.betas ?? betas
-        merged.eps = overrides.eps ?? eps
-        merged.amsgrad = overrides.amsgrad ?? amsgrad
-        merged.alpha = overrides.alpha ?? alpha
-        merged.rho = overrides.rho ?? rho
-        merged.lrDecay = overrides.lrDecay ?? lrDecay
-        merged.maxIter = overrides.maxIter ?? maxIter
-        merged.historySize = overrides.historySize ?? historySize
-        merged.lineSearch = overrides.lineSearch ?? lineSearch
-        return merged
+    /// The settings to train with when the task's own optimizer is `name`: with no
+    /// `--optimizer` or the same one, `fillDefaults` gives the task's values to the
+    /// hyper-parameters not given; another optimizer starts from PyTorch's defaults.
+    ///
+    ///     settings.optimizer.overTaskDefault("sgd") { $0.lr = $0.lr ?? 0.05 }
+    public func overTaskDefault(_ name: String, _ fillDefaults: (inout OptimizerSettings) -> Void) -> OptimizerSettings {
+        guard optimizer == nil || optimizer == name else { return self }
+        var settings = self
+        settings.optimizer = name
+        fillDefaults(&settings)
+        return settings
     }
 
     /// The learning rate these settings train with: the one given, else PyTorch's default.
@@ -132,7 +110,7 @@ public struct OptimizerSettings: Equatable, Sendable {
     }
 
     private func betaPair() throws -> (Double, Double) {
-        guard let betas else { return (0.9, 0.999) }
+        guard let betas = betas?.elements else { return (0.9, 0.999) }
         guard betas.count == 2 else {
             throw TaskError("--betas takes two numbers like 0.9,0.999, got \(betas.count)")
         }

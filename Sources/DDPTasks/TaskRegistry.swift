@@ -40,13 +40,13 @@ public enum TaskRegistry {
     /// `initFrom`, and checks the optimizer settings.
     public static func build(_ settings: TaskSettings) throws -> BuiltTask {
         let descriptor = try task(named: settings.task)
-        if let batchSize = settings.batchSize, batchSize < 1 {
+        if let batchSize = settings.trainer.batchSize, batchSize < 1 {
             throw TaskError("--batch-size must be at least 1, got \(batchSize)")
         }
         try settings.adversarial.rejectOptions(notFor: descriptor.name)
-        var initialization = RandomGenerator(seed: settings.seed)
+        var initialization = RandomGenerator(seed: settings.trainer.seed)
         let built = try descriptor.build(settings, &initialization)
-        if let path = settings.initFrom { try built.loadInitialWeights(from: path) }
+        if let path = settings.model.initFrom { try built.loadInitialWeights(from: path) }
         try built.checkOptimizers()
         return built
     }

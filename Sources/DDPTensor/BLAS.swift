@@ -20,30 +20,43 @@ public enum BLAS {
         }
         let lda = transposeA ? m : k
         let ldb = transposeB ? k : n
+        let profile = Profile.current
         let started = profile == nil ? 0 : MonotonicClock.seconds()
-        defer {
-            if profile != nil {
-                profile!.calls += 1
-                profile!.seconds += MonotonicClock.seconds() - started
-                profile!.flops += 2 * Double(m) * Double(n) * Double(k)
-            }
-        }
+        defer { profile?.record(seconds: MonotonicClock.seconds() - started, flops: 2 * Double(m) * Double(n) * Double(k)) }
         cblas_sgemm(CblasRowMajor,
                     transposeA ? CblasTrans : CblasNoTrans,
                     transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(n))
     }
 
-    /// Time spent in sgemm, collected while ``profile`` is not `nil` (benchmarks only).
-    public struct Profile: Sendable {
-        public var calls = 0
-        public var seconds = 0.0
-        public var flops = 0.0
-        public init() {}
-    }
+    /// The sgemm calls and their time during the work it measures (benchmarks only):
+    ///
+    ///     let profile = BLAS.Profile()
+    ///     profile.measure { step() }
+    ///     print(profile.seconds, profile.calls)
+    public final class Profile: @unchecked Sendable {
+        // Safe to share as a task-local value: it is bound to the work of one thread, the
+        // only one that records into it, and read after that work.
+        public private(set) var calls = 0
+        public private(set) var seconds = 0.0
+        public private(set) var flops = 0.0
 
-    /// Set to `Profile()` to start counting sgemm calls and their time; `nil` turns it off.
-    nonisolated(unsafe) public static var profile: Profile?
+        public init() {}
+
+        /// The profile that sgemm calls of the work in progress record into, if any.
+        @TaskLocal static var current: Profile?
+
+        /// Runs `body`, adding its sgemm calls to this profile.
+        public func measure<Result>(_ body: () throws -> Result) rethrows -> Result {
+            try Profile.$current.withValue(self, operation: body)
+        }
+
+        func record(seconds elapsed: Double, flops work: Double) {
+            calls += 1
+            seconds += elapsed
+            flops += work
+        }
+    }
 
     /// The number of threads OpenBLAS uses (set by `OPENBLAS_NUM_THREADS` or ``setThreadCount(_:)``).
     public static var threadCount: Int { Int(openblas_get_num_threads()) }

@@ -37,10 +37,10 @@ extension Trainer {
     private func fitWithStream<Module: TrainingModule>(
         _ module: Module, train: DataLoader, validation: DataLoader?, checkpointPath: String?, forceResume: Bool
     ) throws {
-        try ModuleAttachment.attach(module, to: self)
+        try attach(module)
         var finished = false
         defer {
-            ModuleAttachment.detach(module)
+            detach(module)
             self.module = nil
             runShape = nil
             metrics.stage = .idle

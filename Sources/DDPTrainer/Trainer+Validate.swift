@@ -12,10 +12,10 @@ extension Trainer {
     }
 
     private func validateWithStream<Module: TrainingModule>(_ module: Module, data: DataLoader) throws -> [String: Double] {
-        try ModuleAttachment.attach(module, to: self)
+        try attach(module)
         self.module = module
         defer {
-            ModuleAttachment.detach(module)
+            detach(module)
             self.module = nil
             metrics.stage = .idle
         }

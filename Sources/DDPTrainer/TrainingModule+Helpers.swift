@@ -7,7 +7,7 @@ import DDPTensor
 extension TrainingModule {
     /// The trainer fitting this module; only valid inside ``Trainer/fit(_:train:validation:)``.
     public var trainer: Trainer {
-        guard let trainer = ModuleAttachment.trainer(of: self) else {
+        guard let trainer = attachedTrainer else {
             preconditionFailure("\(type(of: self)) is not being fitted: its trainer exists only during Trainer.fit")
         }
         return trainer
@@ -28,7 +28,7 @@ extension TrainingModule {
         _ name: String, _ value: Double, onStep: Bool? = nil, onEpoch: Bool? = nil,
         progressBar: Bool = false, syncDist: Bool = false
     ) {
-        ModuleAttachment.trainer(of: self)?.metrics.log(
+        attachedTrainer?.metrics.log(
             name, value, onStep: onStep, onEpoch: onEpoch, progressBar: progressBar, syncDist: syncDist)
     }
 

@@ -9,7 +9,7 @@ extension RunConfiguration {
                 throw CommandError("--\(entry.key) takes \(expected), got '\(text)'")
             }
         }
-        let trainer = self.trainer
+        let trainer = settings.trainer
         try require(trainer.maxEpochs >= 1, "--max-epochs must be at least 1, got \(trainer.maxEpochs)")
         if let maxSteps = trainer.maxSteps { try require(maxSteps >= 1, "--max-steps must be at least 1, got \(maxSteps)") }
         if let batchSize = trainer.batchSize {
@@ -33,23 +33,23 @@ extension RunConfiguration {
             try require(every >= 1, "--check-consistency must be at least 1 step, got \(every)")
         }
         try require(!trainer.logDir.isEmpty, "--log-dir needs a folder path")
-        _ = try TaskRegistry.task(named: task.task)
-        if let hidden = task.hidden?.elements {
+        _ = try TaskRegistry.task(named: settings.task)
+        if let hidden = settings.model.hidden?.elements {
             try require(!hidden.isEmpty && hidden.allSatisfy { $0 > 0 }, "--hidden takes positive widths like 256,256")
         }
-        if let name = optimizer.optimizer {
+        if let name = settings.optimizer.name {
             try require(OptimizerSettings.names.contains(name),
                         "unknown optimizer '\(name)': use one of \(OptimizerSettings.names.joined(separator: ", "))")
         }
-        if let lr = optimizer.lr { try require(lr > 0 && lr.isFinite, "--lr must be a positive number, got \(lr)") }
-        if let name = scheduler.scheduler {
+        if let lr = settings.optimizer.lr { try require(lr > 0 && lr.isFinite, "--lr must be a positive number, got \(lr)") }
+        if let name = settings.scheduler.name {
             try require(SchedulerSettings.names.contains(name),
                         "unknown scheduler '\(name)': use one of \(SchedulerSettings.names.joined(separator: ", "))")
         }
-        try require(["step", "epoch"].contains(scheduler.schedulerInterval),
-                    "--scheduler-interval takes step or epoch, got '\(scheduler.schedulerInterval)'")
-        try require((0..<1).contains(data.valSplit),
-                    "--val-split must be a fraction in [0, 1) (0: no validation), got \(data.valSplit)")
+        let schedulerInterval = settings.scheduler.schedulerInterval
+        try require(["step", "epoch"].contains(schedulerInterval), "--scheduler-interval takes step or epoch, got '\(schedulerInterval)'")
+        let valSplit = settings.data.valSplit
+        try require((0..<1).contains(valSplit), "--val-split must be a fraction in [0, 1) (0: no validation), got \(valSplit)")
     }
 
     private func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {

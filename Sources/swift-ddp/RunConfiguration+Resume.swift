@@ -1,3 +1,4 @@
+import DDPTasks
 import Foundation
 
 extension RunConfiguration {
@@ -6,7 +7,7 @@ extension RunConfiguration {
     /// trainer itself checks the seed, the global batch, the training set and accumulation;
     /// the rest of the trainer's options (epochs, steps, logging, checkpoints) may change on resume.
     var keysThatChangeTheRun: Set<String> {
-        let trainerKeys = Set(trainer.optionEntries.map(\.key)).subtracting(TrainerOptions.keysThatChangeTheRun)
+        let trainerKeys = Set(settings.trainer.optionEntries.map(\.key)).subtracting(TrainerSettings.keysThatChangeTheRun)
         return Set(entries.map(\.key)).subtracting(trainerKeys)
     }
 

@@ -1,10 +1,12 @@
 import ArgumentParser
+import DDPTasks
 import Foundation
 
 /// The options of `fit` and `validate`, which are also the keys of `--config` files,
 /// `--print-config` and `hparams.yaml` (`max-epochs: 20` is `--max-epochs 20`).
 ///
-/// The options are declared once, in their groups (``TrainerOptions``, ...). A configuration
+/// The options are declared once, in their groups (``TrainerSettings``, ... in DDPTasks), which
+/// are also what the task is built from (``TaskSettings``). A configuration
 /// file is read as the options it holds, placed before those on the command line (see
 /// ``ConfigurationFile/expandingConfigFile(in:)``), so a run takes each option's default, then
 /// the file's value, then the command line's. Lists are YAML sequences in a file
@@ -13,22 +15,15 @@ struct RunConfiguration: ParsableArguments {
     @Option(help: "A YAML file of options (keys as the option names: 'max-epochs: 20'); options given here override it.")
     var config: String?
 
-    @OptionGroup(title: "Trainer") var trainer: TrainerOptions
-    @OptionGroup(title: "Task and model") var task: TaskOptions
-    @OptionGroup(title: "Optimizer") var optimizer: OptimizerOptions
-    @OptionGroup(title: "Learning-rate scheduler") var scheduler: SchedulerOptions
-    @OptionGroup(title: "Data") var data: DataOptions
-    @OptionGroup(title: "GAN and CycleGAN (--task gan, --task cyclegan)") var adversarial: AdversarialOptions
+    /// Every other option, in its group.
+    @OptionGroup var settings: TaskSettings
 
     /// Every option of the run, group by group in the order of `--help`.
-    var entries: [OptionEntry] {
-        [trainer.optionEntries, task.optionEntries, optimizer.optionEntries, scheduler.optionEntries,
-         data.optionEntries, adversarial.optionEntries].flatMap { $0 }
-    }
+    var entries: [OptionEntry] { settings.optionEntries }
 
     /// The folder checkpoints go to: `checkpoint-dir`, or `checkpoints` in the log folder.
     var resolvedCheckpointDir: String {
-        trainer.checkpointDir ?? (trainer.logDir as NSString).appendingPathComponent("checkpoints")
+        settings.trainer.checkpointDir ?? (settings.trainer.logDir as NSString).appendingPathComponent("checkpoints")
     }
 }
 

@@ -12,14 +12,14 @@ struct TrainingJob {
 
     init(configuration: RunConfiguration, launch: LaunchEnvironment) throws {
         self.configuration = configuration
-        self.launch = configuration.trainer.debug ? LaunchEnvironment(rank: 0, worldSize: 1) : launch
+        self.launch = configuration.settings.trainer.debug ? LaunchEnvironment(rank: 0, worldSize: 1) : launch
         prepared = try TaskRegistry.build(configuration.taskSettings(worldSize: self.launch.worldSize))
     }
 
     /// Starts MPI (unless `debug`), then runs `work` on every rank; an error on any rank
     /// prints one line naming the rank and ends every rank.
     func start(_ work: (any Communicator, BuiltTask) throws -> Void) {
-        let communicator = makeCommunicator(debug: configuration.trainer.debug)
+        let communicator = makeCommunicator(debug: configuration.settings.trainer.debug)
         defer { MPICommunicator.finalize() }
         RankFailure.installSignalHandlers(rank: communicator.rank)
         RankFailure.run(communicator: communicator) {
@@ -41,7 +41,7 @@ struct TrainingJob {
     /// Trains the task, logging to `log-dir` from rank 0, and prints a summary there.
     func fit() {
         start { communicator, task in
-            let logDir = configuration.trainer.logDir
+            let logDir = configuration.settings.trainer.logDir
             let checkpoints = try Checkpointing.setUp(configuration.checkpointPlan(for: .fit), module: task.module)
             var loggers: [any MetricsLogger] = []
             if communicator.isRoot {
@@ -56,13 +56,13 @@ struct TrainingJob {
             let loader = try task.trainingLoader()
             if communicator.isRoot {
                 let steps = (loader.batchesPerEpoch + communicator.worldSize - 1) / communicator.worldSize
-                print("swift-ddp: \(configuration.task.task) on \(task.data.source), \(communicator.worldSize) rank(s): "
+                print("swift-ddp: \(configuration.settings.task) on \(task.data.source), \(communicator.worldSize) rank(s): "
                       + "\(task.summary); \(steps) batches/epoch of \(task.batchSize * communicator.worldSize) samples; logs in \(logDir)/")
             }
             let untrained = communicator.isRoot ? try RunSummary.untrainedFigures(of: task.module) : [:]
             let started = MonotonicClock.seconds()
             try trainer.fit(task.module, train: loader, validation: task.validationLoader(),
-                            checkpointPath: checkpoints.resumePath, forceResume: configuration.trainer.forceResume)
+                            checkpointPath: checkpoints.resumePath, forceResume: configuration.settings.trainer.forceResume)
             if communicator.isRoot {
                 let summary = RunSummary(metrics: trainer.callbackMetrics, events: trainer.loggedEvents, module: task.module,
                                          untrained: untrained)

@@ -13,7 +13,7 @@ struct Validate: ParsableCommand {
         try options.check()
         guard !checkpoint.isEmpty else { throw CommandError("--checkpoint needs a checkpoint file") }
         var configuration = options
-        configuration.trainer.resume = checkpoint
+        configuration.settings.trainer.resume = checkpoint
         try TrainingJob(configuration: configuration, launch: .current).validate()
     }
 }

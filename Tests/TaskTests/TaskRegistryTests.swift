@@ -12,12 +12,12 @@ import Testing
 
     @Test func rejectsAnUnknownTaskNamingTheKnownOnes() {
         #expect(throws: TaskError("unknown task 'gpt': use one of classifier, finetune, lbfgs, regression, gan, cyclegan")) {
-            try TaskRegistry.build(TaskSettings(task: "gpt"))
+            try TaskRegistry.build(TaskSettings.parse(["--task", "gpt"]))
         }
     }
 
     @Test func classifierWeightsHaveTheNamesOfAPyTorchSequential() throws {
-        let task = try TaskRegistry.build(TaskSettings(hidden: [32, 16]))
+        let task = try TaskRegistry.build(TaskSettings.parse(["--hidden", "32,16"]))
         #expect(task.module.stateDict().map(\.name) == ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"])
         #expect(task.module.stateDict()[0].tensor.shape == [32, 64])
         #expect(task.data.classCount == 10)
@@ -25,7 +25,7 @@ import Testing
     }
 
     @Test func cnnReadsFlatDigitsAsImages() throws {
-        let task = try TaskRegistry.build(TaskSettings(model: "cnn"))
+        let task = try TaskRegistry.build(TaskSettings.parse(["--model", "cnn"]))
         let names = task.module.stateDict().map(\.name)
         #expect(names == ["1.weight", "1.bias", "4.weight", "4.bias", "8.weight", "8.bias"])
         let batch = task.data.training.batch(at: [0, 1, 2])
@@ -34,9 +34,9 @@ import Testing
     }
 
     @Test func theSeedFixesTheInitialWeightsAndTheSplit() throws {
-        let first = try TaskRegistry.build(TaskSettings(data: DataSettings(seed: 3), seed: 3))
-        let second = try TaskRegistry.build(TaskSettings(data: DataSettings(seed: 3), seed: 3))
-        let other = try TaskRegistry.build(TaskSettings(data: DataSettings(seed: 4), seed: 4))
+        let first = try TaskRegistry.build(TaskSettings.parse(["--seed", "3"]))
+        let second = try TaskRegistry.build(TaskSettings.parse(["--seed", "3"]))
+        let other = try TaskRegistry.build(TaskSettings.parse(["--seed", "4"]))
         let same = first.module.parameters()[0].scalars == second.module.parameters()[0].scalars
         let different = first.module.parameters()[0].scalars != other.module.parameters()[0].scalars
         #expect(same && different)
@@ -45,7 +45,7 @@ import Testing
     }
 
     @Test func fineTuningTrainsTheFeaturesAtATenthOfTheHeadsLearningRate() throws {
-        let task = try TaskRegistry.build(TaskSettings(task: "finetune", optimizer: OptimizerSettings(lr: 0.02)))
+        let task = try TaskRegistry.build(TaskSettings.parse(["--task", "finetune", "--lr", "0.02"]))
         let optimizer = try task.module.configureOptimizers().entries[0].optimizer
         let rates = optimizer.paramGroups.map(\.lr)
         #expect(rates.count == 2 && isClose(rates[0], to: 0.002) && isClose(rates[1], to: 0.02), "\(rates)")
@@ -55,12 +55,12 @@ import Testing
 
     @Test func initFromLoadsPretrainedFeaturesWithoutAHead() throws {
         let folder = try makeTemporaryFolder()
-        let pretrained = try TaskRegistry.build(TaskSettings(task: "finetune", seed: 7))
+        let pretrained = try TaskRegistry.build(TaskSettings.parse(["--task", "finetune", "--seed", "7"]))
         let features = pretrained.module.stateDict().filter { $0.name.hasPrefix("feature_extractor.") }
         let path = folder + "/features.safetensors"
         try SafeTensorsFile(tensors: features).write(to: path)
 
-        let tuned = try TaskRegistry.build(TaskSettings(task: "finetune", initFrom: path, seed: 1))
+        let tuned = try TaskRegistry.build(TaskSettings.parse(["--task", "finetune", "--init-from", path, "--seed", "1"]))
         let loaded = Dictionary(uniqueKeysWithValues: tuned.module.stateDict().map { ($0.name, $0.tensor.scalars) })
         #expect(features.allSatisfy { loaded[$0.name] == $0.tensor.scalars })
         let head = tuned.module.stateDict().first { $0.name == "classifier.0.weight" }!.tensor.scalars
@@ -73,7 +73,7 @@ import Testing
         let path = folder + "/other.safetensors"
         try SafeTensorsFile(tensors: [("encoder.weight", Tensor.zeros([2, 2]))]).write(to: path)
         #expect {
-            try TaskRegistry.build(TaskSettings(initFrom: path))
+            try TaskRegistry.build(TaskSettings.parse(["--init-from", path]))
         } throws: { error in
             "\(error)".contains("none of its 1 tensors is named as a weight of this model (expected names such as 0.weight")
         }
@@ -81,7 +81,7 @@ import Testing
 
     @Test func anOptimizerHyperParameterOutOfRangeFailsWhenTheTaskIsBuilt() {
         #expect {
-            try TaskRegistry.build(TaskSettings(optimizer: OptimizerSettings(name: "adam", betas: [0.9, 1.5])))
+            try TaskRegistry.build(TaskSettings.parse(["--optimizer", "adam", "--betas", "0.9,1.5"]))
         } throws: { error in
             "\(error)".contains("beta") && "\(error)".contains("1.5")
         }
@@ -89,21 +89,23 @@ import Testing
 
     @Test func labelsOutsideTheClassCountAreAnErrorNamingTheData() {
         #expect {
-            try TaskRegistry.build(TaskSettings(classes: 5))
+            try TaskRegistry.build(TaskSettings.parse(["--classes", "5"]))
         } throws: { error in
             "\(error)".contains("the built-in digits") && "\(error)".contains("outside the model's 5 classes")
         }
     }
 
     @Test func theLBFGSTaskTakesAllTrainingSamplesOfARankAsOneBatch() throws {
-        let task = try TaskRegistry.build(TaskSettings(task: "lbfgs", data: DataSettings(validationFraction: 0.2), worldSize: 2))
+        var settings = try TaskSettings.parse(["--task", "lbfgs", "--val-split", "0.2"])
+        settings.worldSize = 2
+        let task = try TaskRegistry.build(settings)
         #expect(task.data.training.count == 1438)
         #expect(task.batchSize == 719)
         #expect(try task.module.configureOptimizers().entries[0].optimizer is LBFGS)
     }
 
     @Test func theRegressionTaskDecaysItsLearningRateWithStepLR() throws {
-        let task = try TaskRegistry.build(TaskSettings(task: "regression"))
+        let task = try TaskRegistry.build(TaskSettings.parse(["--task", "regression"]))
         let configuration = try task.module.configureOptimizers()
         let scheduler = try #require(configuration.entries[0].scheduler)
         #expect(scheduler.scheduler is StepLR)
@@ -112,8 +114,10 @@ import Testing
     }
 
     @Test func onecycleIsSizedToTheWholeRunWhenSteppedPerStep() throws {
-        var settings = TaskSettings(scheduler: SchedulerSettings(name: "onecycle", interval: "step"), batchSize: 100, maxEpochs: 3)
-        settings.data.validationFraction = 0
+        let settings = try TaskSettings.parse([
+            "--scheduler", "onecycle", "--scheduler-interval", "step", "--batch-size", "100", "--max-epochs", "3",
+            "--val-split", "0",
+        ])
         let task = try TaskRegistry.build(settings)
         let scheduler = try #require(try task.module.configureOptimizers().entries[0].scheduler?.scheduler as? OneCycleLR)
         #expect(scheduler.totalSteps == 3 * 18)  // 1797 samples in batches of 100

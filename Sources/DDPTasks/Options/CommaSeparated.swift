@@ -4,20 +4,20 @@ import Foundation
 /// sequence in a file (`hidden: [256, 256]`).
 ///
 /// Text that is not such a list is kept rather than refused while parsing, so that
-/// ``RunConfiguration/check()`` reports it naming the option: `--hidden takes whole numbers
+/// the command's checks report it naming the option: `--hidden takes whole numbers
 /// separated by commas like 256,256, got '1,x'`.
-struct CommaSeparated<Element: OptionValue & LosslessStringConvertible>: OptionValue {
+public struct CommaSeparated<Element: OptionValue & LosslessStringConvertible>: OptionValue {
     /// The values (empty when the text given was unreadable).
-    let elements: [Element]
+    public let elements: [Element]
     /// Text given that is not a list of `Element`, with the form expected.
-    let unreadable: (text: String, expected: String)?
+    public let unreadable: (text: String, expected: String)?
 
-    static var expectation: String {
+    public static var expectation: String {
         Element.self == Int.self ? "a list of whole numbers like [256, 256]" : "a list of two numbers like [0.9, 0.999]"
     }
 
     /// Reads a list from its command-line text; `example` shows the form in messages.
-    static func reading(like example: String) -> @Sendable (String) -> CommaSeparated {
+    public static func reading(like example: String) -> @Sendable (String) -> CommaSeparated {
         { text in
             let values = text.split(separator: ",", omittingEmptySubsequences: false)
                 .map { Element($0.trimmingCharacters(in: .whitespaces)) }
@@ -34,19 +34,19 @@ struct CommaSeparated<Element: OptionValue & LosslessStringConvertible>: OptionV
         self.unreadable = unreadable
     }
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         self.init(elements: try [Element](from: decoder), unreadable: nil)
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         try elements.encode(to: encoder)
     }
 
-    var argumentText: String { elements.map(\.argumentText).joined(separator: ",") }
+    public var argumentText: String { elements.map(\.argumentText).joined(separator: ",") }
 }
 
 /// A list option's value whose text may have been unreadable; see ``CommaSeparated``.
-protocol CommaSeparatedValue {
+public protocol CommaSeparatedValue {
     var unreadable: (text: String, expected: String)? { get }
 }
 

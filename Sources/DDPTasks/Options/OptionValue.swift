@@ -2,7 +2,7 @@ import Foundation
 
 /// A value a run option takes, the same in a configuration file and on the command line:
 /// `max-epochs: 20` in YAML is `--max-epochs=20` as an argument.
-protocol OptionValue: Codable, Sendable, DeclaredValue {
+public protocol OptionValue: Codable, Sendable, DeclaredValue {
     /// What the value must be, for messages about a file: "a whole number".
     static var expectation: String { get }
     /// The value as the text after `--name=` (lists comma-separated, as the options take them).
@@ -11,39 +11,39 @@ protocol OptionValue: Codable, Sendable, DeclaredValue {
 
 /// The type of an option's declared value: an ``OptionValue``, or an optional one whose
 /// `nil` means the option was not given and has no default.
-protocol DeclaredValue {
+public protocol DeclaredValue {
     static var valueType: any OptionValue.Type { get }
     var givenValue: (any OptionValue)? { get }
 }
 
 extension OptionValue {
-    static var valueType: any OptionValue.Type { Self.self }
-    var givenValue: (any OptionValue)? { self }
-    var argumentText: String { "\(self)" }
+    public static var valueType: any OptionValue.Type { Self.self }
+    public var givenValue: (any OptionValue)? { self }
+    public var argumentText: String { "\(self)" }
 }
 
 extension Optional: DeclaredValue where Wrapped: OptionValue {
-    static var valueType: any OptionValue.Type { Wrapped.self }
-    var givenValue: (any OptionValue)? { self }
+    public static var valueType: any OptionValue.Type { Wrapped.self }
+    public var givenValue: (any OptionValue)? { self }
 }
 
 extension Int: OptionValue {
-    static var expectation: String { "a whole number" }
+    public static var expectation: String { "a whole number" }
 }
 
 extension UInt64: OptionValue {
-    static var expectation: String { "a whole number >= 0" }
+    public static var expectation: String { "a whole number >= 0" }
 }
 
 extension Double: OptionValue {
-    static var expectation: String { "a number" }
+    public static var expectation: String { "a number" }
 }
 
 extension String: OptionValue {
-    static var expectation: String { "a word or path" }
-    var argumentText: String { self }
+    public static var expectation: String { "a word or path" }
+    public var argumentText: String { self }
 }
 
 extension Bool: OptionValue {
-    static var expectation: String { "true or false" }
+    public static var expectation: String { "true or false" }
 }

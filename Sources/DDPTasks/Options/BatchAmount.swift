@@ -1,13 +1,13 @@
 import ArgumentParser
-import DDPTrainer
+import SwiftDDP
 
 /// A share of an epoch's batches as Lightning's `limit_train_batches` takes it: a fraction up
 /// to 1.0 (`0.25`: a quarter of the batches) or a whole number of batches above 1 (`10`),
 /// as `--val-check-interval` reads numbers.
-struct BatchAmount: OptionValue, ExpressibleByArgument, Equatable {
-    let limit: BatchLimit
+public struct BatchAmount: OptionValue, ExpressibleByArgument, Equatable {
+    public let limit: BatchLimit
 
-    static var expectation: String { "a fraction up to 1.0 or a whole number of batches" }
+    public static var expectation: String { "a fraction up to 1.0 or a whole number of batches" }
 
     init?(_ number: Double) {
         if (0...1).contains(number) {
@@ -19,12 +19,12 @@ struct BatchAmount: OptionValue, ExpressibleByArgument, Equatable {
         }
     }
 
-    init?(argument: String) {
+    public init?(argument: String) {
         guard let number = Double(argument) else { return nil }
         self.init(number)
     }
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let number = try Double(from: decoder)
         guard let amount = BatchAmount(number) else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: Self.expectation))
@@ -32,7 +32,7 @@ struct BatchAmount: OptionValue, ExpressibleByArgument, Equatable {
         self = amount
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         switch limit {
         case .all: try 1.0.encode(to: encoder)
         case .fraction(let fraction): try fraction.encode(to: encoder)
@@ -40,7 +40,7 @@ struct BatchAmount: OptionValue, ExpressibleByArgument, Equatable {
         }
     }
 
-    var argumentText: String {
+    public var argumentText: String {
         switch limit {
         case .all: return "1.0"
         case .fraction(let fraction): return "\(fraction)"

@@ -1,0 +1,39 @@
+import ArgumentParser
+
+/// How the trainer runs: Lightning's `Trainer` arguments in kebab case, logging and checkpoints.
+///
+/// Each option is declared once, here: its name (the property's, in kebab case) is also its
+/// key in a configuration file, and its default is the property's initial value. An
+/// optional without a default is left out of `--print-config` when not given.
+public struct TrainerSettings: ParsableArguments, Sendable {
+    @Option(help: "Passes over the training data.") public var maxEpochs = 20
+    @Option(help: "Stop after this many optimizer steps.") public var maxSteps: Int?
+    @Option(help: "Samples per rank per batch, as in Lightning (default 32; the lbfgs task: all samples).") public var batchSize: Int?
+    @Option(help: "Batches whose gradients add up to one optimizer step.") public var accumulateGradBatches = 1
+    @Option(help: "Clip gradients at this value (0 or absent: no clipping).") public var gradientClipVal: Double?
+    @Option(help: "norm or value.") public var gradientClipAlgorithm = "norm"
+    @Option(help: "Validate after this fraction of an epoch, or every N batches when above 1.") public var valCheckInterval = 1.0
+    @Option(help: "Train on this fraction of each epoch's batches (up to 1.0), or this many batches when above 1 (default: all).")
+    public var limitTrainBatches: BatchAmount?
+    @Option(help: "Validate on this fraction of the validation batches (up to 1.0), or this many batches when above 1 (default: all).")
+    public var limitValBatches: BatchAmount?
+    @Option(help: "Write step metrics every N optimizer steps.") public var logEveryNSteps = 10
+    @Option(help: "Seeds the initial weights, the validation split and the data order.") public var seed: UInt64 = 0
+    @Option(help: "Folder for metrics.csv, TensorBoard events, curves.svg and hparams.yaml.") public var logDir = "logs"
+    @Option(help: "Folder for checkpoints (default LOG-DIR/checkpoints).") public var checkpointDir: String?
+    @Option(help: "Also write a checkpoint every N optimizer steps.") public var checkpointEveryNSteps: Int?
+    @Option(help: "Resume training from this checkpoint ('last': LOG-DIR/checkpoints/last.safetensors or CHECKPOINT-DIR's).")
+    public var resume: String?
+    @Flag(inversion: .prefixedNo,
+          help: "Resume even when the batch size, seed, data or model settings differ from the checkpoint's (not exact).")
+    public var forceResume = false
+    @Flag(inversion: .prefixedNo, help: "Run as one process without MPI.") public var debug = false
+    @Option(help: "Check every K steps that all ranks hold identical parameters.") public var checkConsistency: Int?
+
+    public init() {}
+
+    /// The trainer's options that change what a resumed run computes; the rest (epochs,
+    /// steps, batch size, seed, logging, checkpoints) may change on resume, or the trainer
+    /// checks them itself.
+    public static let keysThatChangeTheRun: Set<String> = ["gradient-clip-val", "gradient-clip-algorithm"]
+}
