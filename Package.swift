@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "DDPNN", dependencies: ["DDPTensor"]),
         .target(
             name: "DDPData", dependencies: ["DDPTensor", "CZlib"],
-            resources: [.copy("Resources/digits.csv.gz")]),
+            resources: [.copy("Resources/digits.csv.gz"), .copy("Resources/DIGITS-LICENSE.md")]),
         .target(name: "DDPOptim", dependencies: ["DDPTensor"]),
         .target(name: "DDPDistributed", dependencies: ["DDPTensor", "CMPI"]),
         .target(
