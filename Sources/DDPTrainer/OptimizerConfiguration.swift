@@ -2,7 +2,7 @@ import DDPOptim
 
 /// When a scheduler steps in automatic optimization (Lightning's `interval`).
 public enum SchedulerInterval: String, Sendable {
-    /// After its optimizer's steps.
+    /// After each batch that ends an accumulation window (every batch without accumulation).
     case step
     /// After each training epoch (after validation, so a monitored validation metric is fresh).
     case epoch
@@ -17,7 +17,10 @@ public enum SchedulerInterval: String, Sendable {
 public struct SchedulerConfiguration {
     public var scheduler: any LRScheduler
     public var interval: SchedulerInterval
-    /// Step every `frequency` intervals (optimizer steps or epochs).
+    /// Step every `frequency` intervals, counted as Lightning 1.x does: `.step` on the
+    /// in-epoch batch number (`(batchIndex + 1) % frequency == 0`), `.epoch` on epochs. With
+    /// optimizer frequencies, only the schedulers of the optimizer whose turn it is at the
+    /// batch number counted over the whole fit are considered (Lightning's `total_batch_idx`).
     public var frequency: Int
     /// The logged metric a ``MetricDrivenScheduler`` steps on (e.g. `"val_loss"`).
     public var monitor: String?
@@ -44,7 +47,9 @@ public struct SchedulerConfiguration {
 public struct OptimizerEntry {
     public var optimizer: any Optimizer
     /// In automatic optimization with several optimizers, the number of consecutive batches
-    /// this optimizer is used for before the next one takes over (all entries need one).
+    /// this optimizer is used for before the next one takes over (all entries need one). The
+    /// cycle restarts with each epoch: batch `i` of an epoch uses the optimizer whose turn is
+    /// `i % sum(frequencies)`, as in Lightning 1.x.
     public var frequency: Int?
     public var scheduler: SchedulerConfiguration?
 

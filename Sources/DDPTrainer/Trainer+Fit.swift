@@ -282,15 +282,7 @@ extension Trainer {
     /// Steps the schedulers whose interval has come (automatic optimization only).
     func stepSchedulers(_ interval: SchedulerInterval) throws {
         guard automatic, let module else { return }
-        for entry in resolvedSchedulers where entry.configuration.interval == interval {
-            let frequency = entry.configuration.frequency
-            switch interval {
-            case .step:
-                guard steppedThisBatch.contains(entry.optimizerIndex),
-                      optimizers[entry.optimizerIndex].stepCount % frequency == 0 else { continue }
-            case .epoch:
-                guard (currentEpoch + 1) % frequency == 0 else { continue }
-            }
+        for entry in resolvedSchedulers where entry.configuration.interval == interval && schedulerIsDue(entry) {
             var metric: Double?
             if let monitor = entry.configuration.monitor {
                 guard let value = try monitoredMetric(monitor, by: "\(type(of: entry.scheduler))",

@@ -16,10 +16,12 @@ extension Trainer {
     /// the closure, otherwise the closure runs alone and gradients accumulate locally.
     func optimizeAutomatically(_ module: some TrainingModule, _ batch: Batch) throws {
         let windowStart = batchIndex % accumulateGradBatches == 0
-        // The epoch's last batch closes its window, as in Lightning.
-        let boundary = (batchIndex + 1) % accumulateGradBatches == 0 || isLastBatch
+        let boundary = closesAccumulationWindow
+        // With frequencies the optimizer closing a window need not be the one that opened it:
+        // its window loss covers only the batches it trained on.
+        if windowStart { windowLosses = windowLosses.map { _ in (0, 0) } }
         let several = optimizers.count > 1
-        for index in activeOptimizerIndices {
+        for index in activeOptimizerIndices(atBatch: batchIndex) {
             let optimizer = optimizers[index]
             let closure = trainingClosure(module, batch, optimizerIndex: index, windowStart: windowStart, boundary: boundary)
             if several { toggle(index) }
@@ -33,18 +35,6 @@ extension Trainer {
             }
         }
         if boundary { windowsCompleted += 1 }
-    }
-
-    /// The optimizers used in this accumulation window: all of them, or with frequencies the
-    /// one whose turn it is (optimizer i for `frequency[i]` consecutive windows).
-    var activeOptimizerIndices: Range<Int> {
-        guard let frequencies = optimizerFrequencies else { return optimizers.indices }
-        var place = windowsCompleted % frequencies.reduce(0, +)
-        for (index, frequency) in frequencies.enumerated() {
-            if place < frequency { return index..<(index + 1) }
-            place -= frequency
-        }
-        return 0..<0
     }
 
     private func trainingClosure(

@@ -129,7 +129,7 @@ public final class Trainer {
     var automatic = true
     /// Optimizer indices that stepped during the current batch.
     var steppedThisBatch: [Int] = []
-    /// Accumulation windows completed (drives per-optimizer frequencies).
+    /// Accumulation windows completed (a progress counter kept in checkpoints).
     var windowsCompleted = 0
     /// Whether the last closure evaluation had a loss on some rank.
     var lastClosureHadLoss = true

@@ -81,7 +81,7 @@ public struct TrainingProgress: Codable, Equatable {
     public var batchesInEpoch: Int
     public var batchesSeen: Int
     public var samplesSeen: Int
-    /// Gradient-accumulation windows completed (drives per-optimizer frequencies).
+    /// Gradient-accumulation windows completed (a progress counter).
     public var windowsCompleted: Int
     /// How many times each optimizer has stepped.
     public var optimizerStepCounts: [Int]
