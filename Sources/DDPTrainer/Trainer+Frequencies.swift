@@ -30,7 +30,10 @@ extension Trainer {
         guard activeOptimizerIndices(atBatch: globalBatchIndex).contains(entry.optimizerIndex) else { return false }
         let frequency = entry.configuration.frequency
         switch entry.configuration.interval {
-        case .step: return closesAccumulationWindow && (batchIndex + 1) % frequency == 0
+        case .step:
+            // A batch whose steps were all skipped (`nonFiniteLoss: .skip`, or no rank had a
+            // loss) did not advance `globalStep`, so it steps no scheduler either.
+            return closesAccumulationWindow && !steppedThisBatch.isEmpty && (batchIndex + 1) % frequency == 0
         case .epoch: return (currentEpoch + 1) % frequency == 0
         }
     }
