@@ -7,6 +7,8 @@ Frequencies (and several optimizers in automatic optimization) exist only in Lig
 so the reference is 1.9.5:
     python3 -m venv --system-site-packages /tmp/pl195
     /tmp/pl195/bin/pip install --no-deps "pytorch-lightning==1.9.5"
+    (--no-deps: its requirements are met by the system's torch 2.13.0+cpu, and without it pip
+    backtracks through other torch releases, since torch 2.13 asks for setuptools>=77.)
     /tmp/pl195/bin/python Tests/Reference/lightning_frequency_traces.py
 The Swift tests (Tests/TrainerTests/FrequencyTraceTests.swift) replay the file; they never
 need Python. Only the trainer's decisions are recorded, so the model is a single Linear.

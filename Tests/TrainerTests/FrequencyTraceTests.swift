@@ -150,7 +150,9 @@ private func expectSameTrace(_ actual: [LightningFrequencyTraces.Recipe.Batch],
         }
     }
 
-    @Test func fixturesSayWhichLightningMadeThem() throws {
-        #expect(try LightningFrequencyTraces.load().lightning == "1.9.5")
+    @Test func fixturesSayWhichLightningMadeThemAndEveryRecipeIsReplayed() throws {
+        let traces = try LightningFrequencyTraces.load()
+        #expect(traces.lightning == "1.9.5")
+        #expect(Set(traces.recipes.keys) == Set(recipeNames))
     }
 }
