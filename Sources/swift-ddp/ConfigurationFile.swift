@@ -90,7 +90,7 @@ enum ConfigurationFile {
                 throw CommandError("\(source):\(position(node.mark)): '\(name)' takes \(option.valueType.expectation), got \(kind(of: node))")
             }
             guard !value.holdsNonFiniteNumber else {
-                throw CommandError("\(source):\(position(node.mark)): '\(name)' must be a finite number, got \(kind(of: node))")
+                throw CommandError("\(source):\(position(node.mark)): '\(name)' takes \(node.sequence == nil ? "a finite number" : "finite numbers"), got \(kind(of: node))")
             }
             arguments += argument(name, value)
         }

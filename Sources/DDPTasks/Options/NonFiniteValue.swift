@@ -4,6 +4,7 @@ extension OptionEntry {
     public var nonFiniteProblem: String? {
         guard let value, value.holdsNonFiniteNumber else { return nil }
         let overflow = value.argumentText.contains("inf") ? " (numbers beyond ±1.8e308 overflow to inf)" : ""
-        return "--\(key) must be a finite number, got \(value.argumentText)\(overflow)"
+        let what = value is any CommaSeparatedValue ? "finite numbers" : "a finite number"
+        return "--\(key) takes \(what), got \(value.argumentText)\(overflow)"
     }
 }
