@@ -78,6 +78,7 @@ import Testing
         let paired = try Self.fuzz("X_train.npy", valid: fortran, seed: 3, in: folder) {
             _ = try DataSource.load(path: $0)
         }
+        try folder.write("X_train.npy", fortran)
         let labels = try Self.fuzz("y_train.npy", valid: try Data(contentsOf: URL(fileURLWithPath: folder.file("y_train.npy"))),
                                    seed: 4, in: folder) { _ in
             _ = try DataSource.load(path: folder.file("X_train.npy"))
