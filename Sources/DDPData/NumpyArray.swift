@@ -70,9 +70,9 @@ public struct NumpyArray {
         guard let expectedBytes, expectedBytes == foundBytes else {
             let shape = describe(header.shape)
             if let expectedBytes, foundBytes > expectedBytes {
-                throw DataError.malformed(source, "has \(foundBytes - expectedBytes) bytes after the data of a \(header.descr) array of shape \(shape)")
+                throw DataError.malformed(source, "has \(foundBytes - expectedBytes) bytes after the data of a \(header.descr.escapingControlCharacters) array of shape \(shape)")
             }
-            throw DataError.malformed(source, "is truncated: a \(header.descr) array of shape \(shape) needs \(expectedBytes.map(String.init) ?? "more than Int.max") bytes of data, found \(foundBytes)")
+            throw DataError.malformed(source, "is truncated: a \(header.descr.escapingControlCharacters) array of shape \(shape) needs \(expectedBytes.map(String.init) ?? "more than Int.max") bytes of data, found \(foundBytes)")
         }
 
         var values = [Float](repeating: 0, count: count)

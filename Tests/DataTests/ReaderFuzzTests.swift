@@ -147,6 +147,18 @@ import Testing
         }
     }
 
+    /// Text quoted from a corrupt file keeps the message on one line (the fuzz tests found
+    /// line breaks in CSV fields and .npy dtypes printed as they were).
+    @Test func controlCharactersQuotedFromAFileAreEscaped() throws {
+        let folder = try TestFolder()
+        let csv = try folder.write("breaks.csv", "a,b\n\"1\n\u{1B}[31m\",2\n")
+        #expect(throws: DataError.malformedLine(file: csv, line: 2, "'1\\n\\u{1B}[31m' in column 'a' is not a number")) {
+            try CSVFile.load(path: csv)
+        }
+        let npy = try folder.write("dtype.npy", Self.npy(header: "{'descr': '<f\n4', 'fortran_order': False, 'shape': (1,), }", payload: Data(count: 4)))
+        #expect(throws: DataError.malformed(npy, "has an unreadable dtype '<f\\n4'")) { try NumpyArray.load(path: npy) }
+    }
+
     @Test func idxShapesWithoutValuesOrOverflowingAreRefused() throws {
         let folder = try TestFolder()
         // Zero values per sample: accepted before, then a trap in the first reshape of a batch.
