@@ -89,8 +89,8 @@ public enum CSVFile {
     private static func notANumber(
         _ field: CSVScanner.Field, column: Int, line: Int, table: NumericTable, scanner: CSVScanner
     ) -> DataError {
-        let place = table.columnNames.map { "column '\($0[column])'" } ?? "field \(column + 1)"
-        let text = scanner.text(of: field)
+        let place = table.columnNames.map { "column '\($0[column].escapingControlCharacters)'" } ?? "field \(column + 1)"
+        let text = scanner.text(of: field).escapingControlCharacters
         let why: String
         if text.isEmpty {
             why = "an empty field in \(place) is not a number; fill in the missing value or drop the row"

@@ -96,7 +96,7 @@ struct CSVScanner {
         skipSpaces()
         if position < count, case let next = bytes[position],
            next != UInt8(ascii: ","), next != UInt8(ascii: "\n"), next != UInt8(ascii: "\r") {
-            throw DataError.malformedLine(file: source, line: line, "unexpected '\(Character(Unicode.Scalar(next)))' after the closing quote of field \(fieldNumber); a quote inside a quoted field is written \"\"")
+            throw DataError.malformedLine(file: source, line: line, "unexpected '\(String(Character(Unicode.Scalar(next))).escapingControlCharacters)' after the closing quote of field \(fieldNumber); a quote inside a quoted field is written \"\"")
         }
         return field
     }

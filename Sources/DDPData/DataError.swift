@@ -14,3 +14,17 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
         }
     }
 }
+
+extension String {
+    /// The text with control characters written as escapes (`\n`, `\u{1B}`), so that text
+    /// quoted from a corrupt file keeps a message on one line and the terminal unaffected.
+    var escapingControlCharacters: String {
+        unicodeScalars.reduce(into: "") { result, scalar in
+            if scalar.properties.generalCategory == .control {
+                result += scalar.escaped(asASCII: false)
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+    }
+}

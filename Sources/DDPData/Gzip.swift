@@ -19,10 +19,19 @@ public enum Gzip {
         var input = [UInt8](data)
         var status: Int32 = Z_OK
         try input.withUnsafeMutableBufferPointer { inputBuffer in
-            stream.next_in = inputBuffer.baseAddress
-            stream.avail_in = UInt32(inputBuffer.count)
+            guard let base = inputBuffer.baseAddress else { return }
+            // zlib counts input in UInt32: more than 4 GiB is handed over in parts.
+            var handedOver = 0
+            func handOverMore() {
+                let part = min(inputBuffer.count - handedOver, Int(UInt32.max))
+                stream.next_in = base + handedOver
+                stream.avail_in = UInt32(part)
+                handedOver += part
+            }
+            handOverMore()
             while true {
                 repeat {
+                    if stream.avail_in == 0 && handedOver < inputBuffer.count { handOverMore() }
                     try chunk.withUnsafeMutableBufferPointer { chunkBuffer in
                         stream.next_out = chunkBuffer.baseAddress
                         stream.avail_out = UInt32(chunkBuffer.count)
@@ -32,9 +41,12 @@ public enum Gzip {
                         }
                         output.append(chunkBuffer.baseAddress!, count: chunkBuffer.count - Int(stream.avail_out))
                     }
-                } while status != Z_STREAM_END && (stream.avail_in > 0 || stream.avail_out == 0)
+                } while status != Z_STREAM_END
+                    && (stream.avail_in > 0 || stream.avail_out == 0 || handedOver < inputBuffer.count)
                 guard status == Z_STREAM_END else { return }
-                let rest = UnsafeBufferPointer(start: stream.next_in, count: Int(stream.avail_in))
+                // What follows the member: everything zlib has not consumed.
+                let consumed = stream.next_in - base
+                let rest = UnsafeBufferPointer(rebasing: inputBuffer[consumed...])
                 guard rest.count >= 2, rest[0] == 0x1F, rest[1] == 0x8B else {
                     guard rest.allSatisfy({ $0 == 0 }) else {
                         throw DataError.malformed(source, "\(rest.count) bytes after the end of the gzip data are not another gzip member")
@@ -43,6 +55,8 @@ public enum Gzip {
                 }
                 // Another member follows.
                 guard inflateReset(&stream) == Z_OK else { throw DataError.malformed(source, "zlib could not read the next gzip member") }
+                handedOver = consumed
+                handOverMore()
             }
         }
         guard status == Z_STREAM_END else { throw DataError.malformed(source, "the gzip data is truncated") }

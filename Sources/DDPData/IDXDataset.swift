@@ -26,6 +26,9 @@ public enum IDXDataset {
             .malformed(labels, "sample \(sample): " + LabelDecoding.notAClassMessage(value))
         }
         let sampleShape = Array(imageFile.shape.dropFirst())
+        guard !imageFile.values.isEmpty else {
+            throw DataError.malformed(images, "holds samples with no values (shape \(imageFile.shape))")
+        }
         let inputShape: [Int]
         switch layout {
         case .flat:

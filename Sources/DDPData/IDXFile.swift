@@ -65,19 +65,16 @@ public struct IDXFile {
         guard bytes.count >= dataStart else {
             throw DataError.malformed(source, "is truncated: its \(rank) dimension sizes need \(4 * rank) bytes, found \(bytes.count - 4)")
         }
-        var shape: [Int] = []
-        var count = 1
-        for axis in 0..<rank {
-            let size = Int(UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: 4 + 4 * axis, as: UInt32.self)))
-            shape.append(size)
-            let (product, overflow) = count.multipliedReportingOverflow(by: size)
-            guard !overflow else { throw DataError.malformed(source, "the shape \(shape) is too large") }
-            count = product
+        let shape = (0..<rank).map { axis in
+            Int(UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: 4 + 4 * axis, as: UInt32.self)))
         }
-        let (expectedBytes, overflow) = count.multipliedReportingOverflow(by: elementType.size)
+        guard let count = Tensor.checkedElementCount(of: shape) else {
+            throw DataError.malformed(source, "the shape \(shape) is too large")
+        }
         let foundBytes = bytes.count - dataStart
-        guard !overflow, expectedBytes <= foundBytes else {
-            throw DataError.malformed(source, "is truncated: shape \(shape) needs \(overflow ? "more than Int.max" : String(expectedBytes)) bytes of data, found \(foundBytes)")
+        guard let expectedBytes = Tensor.checkedByteCount(count, elementSize: elementType.size), expectedBytes <= foundBytes else {
+            let needed = Tensor.checkedByteCount(count, elementSize: elementType.size).map(String.init) ?? "more than Int.max"
+            throw DataError.malformed(source, "is truncated: shape \(shape) needs \(needed) bytes of data, found \(foundBytes)")
         }
         guard expectedBytes == foundBytes else {
             throw DataError.malformed(source, "has \(foundBytes - expectedBytes) bytes after the data of shape \(shape); it is not a single IDX array")

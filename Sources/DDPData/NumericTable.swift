@@ -25,7 +25,7 @@ struct NumericTable {
                 throw DataError.malformed(source, "the label column '\(name)' is given by name, but the file has no header row; give its 0-based position instead")
             }
             guard let index = names.firstIndex(of: name) else {
-                let listed = names.map { "'\($0)'" }.joined(separator: ", ")
+                let listed = names.map { "'\($0.escapingControlCharacters)'" }.joined(separator: ", ")
                 throw DataError.malformedLine(file: source, line: headerLine ?? 1, "no column named '\(name)'; the columns are \(listed)")
             }
             return index

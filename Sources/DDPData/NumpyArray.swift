@@ -62,20 +62,17 @@ public struct NumpyArray {
         let header = try NumpyHeader(headerText, source: source)
         let element = try NumpyElementType(dtype: header.descr, source: source)
 
-        var count = 1
-        for size in header.shape {
-            let (product, overflow) = count.multipliedReportingOverflow(by: size)
-            guard !overflow else { throw DataError.malformed(source, "the shape \(header.shape) is too large") }
-            count = product
+        guard let count = Tensor.checkedElementCount(of: header.shape) else {
+            throw DataError.malformed(source, "the shape \(describe(header.shape)) is too large")
         }
-        let (expectedBytes, overflow) = count.multipliedReportingOverflow(by: element.size)
+        let expectedBytes = Tensor.checkedByteCount(count, elementSize: element.size)
         let foundBytes = bytes.count - dataStart
-        guard !overflow, expectedBytes == foundBytes else {
+        guard let expectedBytes, expectedBytes == foundBytes else {
             let shape = describe(header.shape)
-            if !overflow, foundBytes > expectedBytes {
-                throw DataError.malformed(source, "has \(foundBytes - expectedBytes) bytes after the data of a \(header.descr) array of shape \(shape)")
+            if let expectedBytes, foundBytes > expectedBytes {
+                throw DataError.malformed(source, "has \(foundBytes - expectedBytes) bytes after the data of a \(header.descr.escapingControlCharacters) array of shape \(shape)")
             }
-            throw DataError.malformed(source, "is truncated: a \(header.descr) array of shape \(shape) needs \(overflow ? "more than Int.max" : String(expectedBytes)) bytes of data, found \(foundBytes)")
+            throw DataError.malformed(source, "is truncated: a \(header.descr.escapingControlCharacters) array of shape \(shape) needs \(expectedBytes.map(String.init) ?? "more than Int.max") bytes of data, found \(foundBytes)")
         }
 
         var values = [Float](repeating: 0, count: count)

@@ -43,6 +43,9 @@ public enum NumpyDataset {
         guard labels.shape.first == sampleCount else {
             throw DataError.malformed(labelSource, "has \(labels.shape.first.map(String.init) ?? "no") labels (shape \(NumpyArray.describe(labels.shape))), but \(source) has \(sampleCount) samples")
         }
+        guard !features.values.isEmpty else {
+            throw DataError.malformed(source, "holds samples with no features (shape \(NumpyArray.describe(features.shape)))")
+        }
         let inputShape = features.shape.count == 1 ? [sampleCount, 1] : features.shape
         let inputs = Tensor(features.values, shape: inputShape)
         let width = labels.shape.dropFirst().reduce(1, *)

@@ -14,14 +14,14 @@ struct NumpyElementType {
     init(dtype: String, source: String) throws {
         let characters = Array(dtype)
         guard characters.count >= 3, let size = Int(String(characters[2...])) else {
-            throw DataError.malformed(source, "has an unreadable dtype '\(dtype)'")
+            throw DataError.malformed(source, "has an unreadable dtype '\(dtype.escapingControlCharacters)'")
         }
         let hostIsLittleEndian = 1.littleEndian == 1
         switch characters[0] {
         case "<": needsByteSwap = !hostIsLittleEndian
         case ">": needsByteSwap = hostIsLittleEndian
         case "|", "=": needsByteSwap = false
-        default: throw DataError.malformed(source, "has an unreadable dtype '\(dtype)'")
+        default: throw DataError.malformed(source, "has an unreadable dtype '\(dtype.escapingControlCharacters)'")
         }
         self.size = size
         switch (characters[1], size) {
@@ -46,7 +46,7 @@ struct NumpyElementType {
             case "M", "m": described = "dates or times"
             default: described = "an unsupported element type"
             }
-            throw DataError.malformed(source, "has dtype '\(dtype)' (\(described)); save float32, float64, float16, an integer type or bool instead")
+            throw DataError.malformed(source, "has dtype '\(dtype.escapingControlCharacters)' (\(described)); save float32, float64, float16, an integer type or bool instead")
         }
     }
 

@@ -10,7 +10,7 @@ struct NumpyHeader {
 
     /// Parses the header `text`; `source` names the file in errors.
     init(_ text: String, source: String) throws {
-        func malformed(_ why: String) -> DataError { .malformed(source, "the .npy header \(why): \(text.trimmingCharacters(in: .whitespacesAndNewlines))") }
+        func malformed(_ why: String) -> DataError { .malformed(source, "the .npy header \(why): \(text.trimmingCharacters(in: .whitespacesAndNewlines).escapingControlCharacters)") }
         var parser = PythonLiteralParser(text: text)
         guard case .dictionary(let entries)? = try? parser.parseWhole() else {
             throw malformed("is not a Python dictionary literal")

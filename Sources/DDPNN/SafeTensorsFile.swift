@@ -114,19 +114,22 @@ public struct SafeTensorsFile {
         for (name, value) in header where name != "__metadata__" {
             guard let info = value as? [String: Any],
                   let dtypeName = info["dtype"] as? String,
-                  let shape = (info["shape"] as? [NSNumber])?.map(\.intValue),
-                  let offsets = (info["data_offsets"] as? [NSNumber])?.map(\.intValue), offsets.count == 2 else {
-                throw SafeTensorsError(source, "entry '\(name)' lacks dtype, shape or data_offsets")
+                  let shape = wholeNumbers(info["shape"]),
+                  let offsets = wholeNumbers(info["data_offsets"]), offsets.count == 2 else {
+                throw SafeTensorsError(source, "entry \(quoted(name)) lacks dtype, shape or data_offsets (lists of whole numbers)")
             }
             guard let dtype = DType(rawValue: dtypeName) else {
-                throw SafeTensorsError(source, "entry '\(name)' has dtype \(dtypeName), which cannot be read as Float32")
+                throw SafeTensorsError(source, "entry \(quoted(name)) has dtype \(quoted(dtypeName)), which cannot be read as Float32")
             }
             guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataLength else {
-                throw SafeTensorsError(source, "entry '\(name)' points outside the file (offsets \(offsets), \(dataLength) data bytes): truncated or corrupted")
+                throw SafeTensorsError(source, "entry \(quoted(name)) points outside the file (offsets \(offsets), \(dataLength) data bytes): truncated or corrupted")
             }
-            let expected = shape.reduce(1, *) * dtype.size
+            guard let count = Tensor.checkedElementCount(of: shape),
+                  let expected = Tensor.checkedByteCount(count, elementSize: dtype.size) else {
+                throw SafeTensorsError(source, "entry \(quoted(name)) has shape \(shape), too large for any file: corrupted")
+            }
             guard offsets[1] - offsets[0] == expected else {
-                throw SafeTensorsError(source, "entry '\(name)' has \(offsets[1] - offsets[0]) bytes for shape \(shape) of \(dtypeName) (\(expected) expected)")
+                throw SafeTensorsError(source, "entry \(quoted(name)) has \(offsets[1] - offsets[0]) bytes for shape \(shape) of \(quoted(dtypeName)) (\(expected) expected)")
             }
             entries.append((name, dtype, shape, offsets[0], offsets[1]))
         }
@@ -134,7 +137,7 @@ public struct SafeTensorsFile {
         var covered = 0
         for entry in entries where entry.end > entry.begin {
             guard entry.begin == covered else {
-                throw SafeTensorsError(source, "entry '\(entry.name)' overlaps another or leaves a gap: corrupted")
+                throw SafeTensorsError(source, "entry \(quoted(entry.name)) overlaps another or leaves a gap: corrupted")
             }
             covered = entry.end
         }
@@ -196,6 +199,24 @@ public struct SafeTensorsFile {
 
 /// Why a safetensors file could not be read.
 public typealias SafeTensorsError = FileError
+
+/// The integers of a JSON list, or `nil` when `value` is not a list of whole numbers that
+/// fit in `Int` (a header number such as 1e300 or 2^64 is refused rather than converted).
+private func wholeNumbers(_ value: Any?) -> [Int]? {
+    guard let list = value as? [Any] else { return nil }
+    var numbers: [Int] = []
+    for element in list {
+        guard let number = element as? Int else { return nil }
+        numbers.append(number)
+    }
+    return numbers
+}
+
+/// `text` from a header, in quotes, for a message: control characters are escaped so that
+/// a corrupt name keeps the message on one line.
+private func quoted(_ text: String) -> String {
+    "'" + text.unicodeScalars.map { $0.properties.generalCategory == .control ? $0.escaped(asASCII: false) : String($0) }.joined() + "'"
+}
 
 /// A JSON string literal for `text`.
 private func jsonString(_ text: String) -> String {

@@ -87,7 +87,7 @@ public final class CosineAnnealingWarmRestarts: ChainableScheduler {
     }
 
     public override func restore(_ stateDict: SchedulerStateDict) throws {
-        tI = Int(try stateDict.number("T_i"))
-        tCur = Int(try stateDict.number("T_cur"))
+        tI = try stateDict.wholeNumber("T_i")
+        tCur = try stateDict.wholeNumber("T_cur")
     }
 }

@@ -66,7 +66,7 @@ public final class ScheduledLR: LRScheduler {
 
     public func load(stateDict: SchedulerStateDict) throws {
         try stateDict.requireType("ScheduledLR")
-        lastEpoch = Int(try stateDict.number("last_epoch"))
+        lastEpoch = try stateDict.wholeNumber("last_epoch")
         apply()
     }
 }

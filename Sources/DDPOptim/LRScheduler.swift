@@ -52,6 +52,16 @@ public struct SchedulerStateDict: Codable, Equatable {
             "cannot load a \(schedulerType) state dict into \(typeName): load it into a \(schedulerType)")
     }
 
+    /// The count or index saved as `key`; a value that is not a whole number within `Int`
+    /// (a corrupted checkpoint's `1e300` or `nan`) is an error, not a trapping conversion.
+    func wholeNumber(_ key: String) throws -> Int {
+        let value = try number(key)
+        guard let whole = Int(exactly: value) else {
+            throw OptimizerError("\(schedulerType) state dict has '\(key)' \(value), which is not a whole number: the state is corrupted")
+        }
+        return whole
+    }
+
     func numbers(_ key: String) throws -> [Double] {
         guard let value = values[key]?.doublesValue else {
             throw OptimizerError("\(schedulerType) state dict has no list '\(key)': it was not saved by this scheduler")
@@ -151,8 +161,8 @@ open class ChainableScheduler: LRScheduler {
         try OptimizerError.require(base.count == optimizer.paramGroups.count && last.count == base.count,
             "\(typeName) state dict has \(base.count) learning rates, the optimizer has \(optimizer.paramGroups.count) param groups: build the optimizer with the same groups")
         try restore(stateDict)
-        lastEpoch = Int(try stateDict.number("last_epoch"))
-        stepCount = Int(try stateDict.number("_step_count"))
+        lastEpoch = try stateDict.wholeNumber("last_epoch")
+        stepCount = try stateDict.wholeNumber("_step_count")
         baseLRs = base
         lastLR = last
     }

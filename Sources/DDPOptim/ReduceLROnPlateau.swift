@@ -104,9 +104,9 @@ public final class ReduceLROnPlateau: MetricDrivenScheduler {
         try OptimizerError.require(lrs.count == optimizer.paramGroups.count,
             "ReduceLROnPlateau state dict has \(lrs.count) learning rates, the optimizer has \(optimizer.paramGroups.count) param groups: build the optimizer with the same groups")
         best = try stateDict.number("best")
-        numBadEpochs = Int(try stateDict.number("num_bad_epochs"))
-        cooldownCounter = Int(try stateDict.number("cooldown_counter"))
-        lastEpoch = Int(try stateDict.number("last_epoch"))
+        numBadEpochs = try stateDict.wholeNumber("num_bad_epochs")
+        cooldownCounter = try stateDict.wholeNumber("cooldown_counter")
+        lastEpoch = try stateDict.wholeNumber("last_epoch")
         lastLR = lrs
     }
 }

@@ -50,7 +50,7 @@ public final class SequentialLR: LRScheduler {
         try OptimizerError.require(stateDict.children.count == schedulers.count,
             "SequentialLR state dict has \(stateDict.children.count) schedulers, this one \(schedulers.count): build it with the same schedulers")
         for (scheduler, child) in zip(schedulers, stateDict.children) { try scheduler.load(stateDict: child) }
-        lastEpoch = Int(try stateDict.number("last_epoch"))
+        lastEpoch = try stateDict.wholeNumber("last_epoch")
         lastLR = try stateDict.numbers("_last_lr")
     }
 }

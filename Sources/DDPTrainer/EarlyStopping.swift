@@ -98,8 +98,11 @@ public final class EarlyStopping: Callback {
         guard let best = stateDict["best_score"], let wait = stateDict["wait_count"] else {
             throw TrainerError("EarlyStopping state has no best_score or wait_count: it was saved by another callback")
         }
+        guard let waitCount = Int(exactly: wait), (stateDict["stopped_epoch"]).map({ Int(exactly: $0) != nil }) ?? true else {
+            throw TrainerError("EarlyStopping state has a wait_count or stopped_epoch that is not a whole number: the checkpoint is corrupted")
+        }
         bestScore = best
-        waitCount = Int(wait)
-        stoppedEpoch = stateDict["stopped_epoch"].map { Int($0) }
+        self.waitCount = waitCount
+        stoppedEpoch = stateDict["stopped_epoch"].flatMap { Int(exactly: $0) }
     }
 }

@@ -83,11 +83,16 @@ enum ConfigurationFile {
         var arguments: [String] = []
         // `key:` with no value (or `null`) leaves the option unset, as if it were not written.
         for (name, option, node) in declared where node.null == nil {
+            let value: any OptionValue
             do {
-                arguments += argument(name, try YAMLDecoder().decode(option.valueType, from: node))
+                value = try YAMLDecoder().decode(option.valueType, from: node)
             } catch is DecodingError {
                 throw CommandError("\(source):\(position(node.mark)): '\(name)' takes \(option.valueType.expectation), got \(kind(of: node))")
             }
+            guard !value.holdsNonFiniteNumber else {
+                throw CommandError("\(source):\(position(node.mark)): '\(name)' takes \(node.sequence == nil ? "a finite number" : "finite numbers"), got \(kind(of: node))")
+            }
+            arguments += argument(name, value)
         }
         return arguments
     }

@@ -4,6 +4,8 @@ extension RunConfiguration {
     /// Checks every value that can be checked without data, naming the option and what it
     /// takes, so a mistake is reported before any rank starts work.
     func check() throws {
+        // nan and infinities are refused for every option at once, before any check reads them.
+        if let problem = entries.lazy.compactMap(\.nonFiniteProblem).first { throw CommandError(problem) }
         for entry in entries {
             if let list = entry.value as? any CommaSeparatedValue, let (text, expected) = list.unreadable {
                 throw CommandError("--\(entry.key) takes \(expected), got '\(text)'")

@@ -43,6 +43,7 @@ public struct CommaSeparated<Element: OptionValue & LosslessStringConvertible>: 
     }
 
     public var argumentText: String { elements.map(\.argumentText).joined(separator: ",") }
+    public var holdsNonFiniteNumber: Bool { elements.contains { $0.holdsNonFiniteNumber } }
 }
 
 /// A list option's value whose text may have been unreadable; see ``CommaSeparated``.

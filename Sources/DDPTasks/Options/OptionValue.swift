@@ -7,6 +7,9 @@ public protocol OptionValue: Codable, Sendable, DeclaredValue {
     static var expectation: String { get }
     /// The value as the text after `--name=` (lists comma-separated, as the options take them).
     var argumentText: String { get }
+    /// `true` when the value is or holds nan or an infinity, which no option takes: such a
+    /// value is refused once for every option rather than checked option by option.
+    var holdsNonFiniteNumber: Bool { get }
 }
 
 /// The type of an option's declared value: an ``OptionValue``, or an optional one whose
@@ -20,6 +23,7 @@ extension OptionValue {
     public static var valueType: any OptionValue.Type { Self.self }
     public var givenValue: (any OptionValue)? { self }
     public var argumentText: String { "\(self)" }
+    public var holdsNonFiniteNumber: Bool { false }
 }
 
 extension Optional: DeclaredValue where Wrapped: OptionValue {
@@ -37,6 +41,7 @@ extension UInt64: OptionValue {
 
 extension Double: OptionValue {
     public static var expectation: String { "a number" }
+    public var holdsNonFiniteNumber: Bool { !isFinite }
 }
 
 extension String: OptionValue {

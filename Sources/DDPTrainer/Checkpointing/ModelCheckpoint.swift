@@ -173,8 +173,11 @@ public final class ModelCheckpoint: Callback {
             }
             entries.append((file, score, order))
         }
+        if let saved = stateDict["last_saved_step"], Int(exactly: saved) == nil {
+            throw TrainerError("ModelCheckpoint state has last_saved_step \(saved), which is not a step: the checkpoint is corrupted")
+        }
         kept = entries.sorted { $0.order < $1.order }.map { ($0.file, $0.score) }
-        lastSavedStep = stateDict["last_saved_step"].map { Int($0) }
+        lastSavedStep = stateDict["last_saved_step"].flatMap { Int(exactly: $0) }
     }
 }
 
