@@ -116,7 +116,9 @@ extension Trainer {
         let loss: Float?
         do {
             if !automatic && closure == nil && checksFiniteSteps {
-                try admitStep(of: index, loss: nil, health: globalLossAndHealth(nil, gradientsOf: index).health)
+                let (global, health) = globalLossAndHealth(manualLoss, gradientsOf: index)
+                manualLoss = nil
+                try admitStep(of: index, loss: global, health: health)
             }
             loss = try optimizer.optimizer.step(closure: wrapped)
         } catch let skipped as SkippedStep {
@@ -155,9 +157,11 @@ extension Trainer {
         return buffer[1] > 0 ? Float(buffer[0] / buffer[1]) : nil
     }
 
-    /// Marks gradients as changed by a backward pass (manual optimization).
-    func noteBackward() {
+    /// Marks gradients as changed by a backward pass of `loss` (manual optimization), and
+    /// keeps the loss for the next step's check (a non-finite one until that step).
+    func noteBackward(loss: Float) {
         for index in gradientsSynced.indices { gradientsSynced[index] = false }
+        if manualLoss?.isFinite ?? true { manualLoss = Double(loss) }
     }
 
     /// Syncs optimizer `index`'s gradients before a manual `clipGradients`, so clipping sees

@@ -141,6 +141,8 @@ public final class Trainer {
     var lastClosureHadLoss = true
     /// Whether the loss and gradients of the last closed accumulation window were finite on every rank.
     var lastWindowHealth = StepHealth()
+    /// The loss of the last manual backward since the last step (a non-finite one kept).
+    var manualLoss: Double?
     /// Per optimizer: the sum and count of the losses in the current accumulation window.
     var windowLosses: [(sum: Double, count: Int)] = []
     var audit: ParameterAudit?

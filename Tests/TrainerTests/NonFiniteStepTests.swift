@@ -113,6 +113,43 @@ private final class Poisoned: Module, TrainingModule {
     }
 }
 
+/// A manually optimized classifier whose loss turns NaN at batch `poisonedBatch`.
+private final class ManualPoisoned: Module, TrainingModule {
+    let linear = exampleMLP([6, 3], seed: 23)
+    let poisonedBatch: Int
+    override var namedChildren: [(String, Module)] { [("linear", linear)] }
+    var automaticOptimization: Bool { false }
+
+    init(batch: Int) { poisonedBatch = batch }
+
+    func trainingStep(_ batch: Batch, batchIndex: Int) throws -> Tensor? {
+        let optimizer: ManagedOptimizer = optimizers()
+        let loss = crossEntropy(linear(batch.inputs), targets: batch.labels)
+        optimizer.zeroGrad()
+        try manualBackward(batchIndex == poisonedBatch ? loss * Float.nan : loss)
+        try optimizer.step()
+        return loss
+    }
+
+    func configureOptimizers() throws -> OptimizerConfiguration {
+        OptimizerConfiguration(try SGD(parameters(), lr: 0.1))
+    }
+}
+
+extension NonFiniteStepTests {
+    @Test func manualOptimizationIsCheckedAtItsStep() throws {
+        let stopping = try Trainer(maxEpochs: 1, communicator: LocalCommunicator(), enableProgressBar: false, nonFiniteLoss: .stop)
+        #expect { try stopping.fit(ManualPoisoned(batch: 1), train: try DataLoader(data, batchSize: 16)) } throws: {
+            "\($0)".hasPrefix("the loss is nan at step 1 (epoch 0, batch 1) of optimizer 0 (SGD)")
+        }
+        let module = ManualPoisoned(batch: 1)
+        let skipping = try Trainer(maxEpochs: 1, communicator: LocalCommunicator(), enableProgressBar: false, nonFiniteLoss: .skip)
+        try skipping.fit(module, train: try DataLoader(data, batchSize: 16))
+        #expect(skipping.skippedSteps == 1 && skipping.globalStep == skipping.batchesSeen - 1)
+        #expect(module.parameters().allSatisfy { $0.scalars.allSatisfy(\.isFinite) })
+    }
+}
+
 /// Calls `body` with the batch index at the end of every training batch.
 private final class BatchEndRecorder: Callback {
     let body: (Int) -> Void
