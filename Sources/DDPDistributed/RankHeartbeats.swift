@@ -12,6 +12,9 @@ import Darwin
 /// The watchdog thread writes it, so it stays fresh while the rank waits in a collective and
 /// goes stale when the rank is stopped (SIGSTOP) or gone. A rank that waits too long can so
 /// name the ranks that did not arrive without asking them, which MPI could not do.
+///
+/// `@unchecked Sendable`: its state is immutable after `init`; the file is written with
+/// `pwrite` at offset 0, which needs no shared position.
 public final class RankHeartbeats: @unchecked Sendable {
     /// What a rank last wrote.
     public struct Beat: Equatable, Sendable {
