@@ -13,6 +13,8 @@ public final class MPICommunicator: Communicator {
     public let worldSize: Int
     private let comm: MPI_Comm
 
+    // Safe: MPI is one per process; it is set once, by the rank's main thread, before any
+    // other thread of the process touches MPI.
     nonisolated(unsafe) private static var instance: MPICommunicator?
 
     /// The communicator of this process, initialising MPI on first use.

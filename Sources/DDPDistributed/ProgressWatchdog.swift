@@ -16,6 +16,7 @@ import Foundation
 ///     for batch in loader { trainStep(batch); watchdog.progress() }
 ///     watchdog.stop()
 public final class ProgressWatchdog: @unchecked Sendable {
+    // Safe: the mutable state is read and written under `lock` only.
     /// This process's rank, for the message.
     public let rank: Int
     /// Seconds without progress after which the rank ends.

@@ -66,6 +66,7 @@ public enum RankFailure {
 }
 
 /// Lines the crash handler writes, by signal number.
+// Safe: written once per signal before its handler is installed, only read by the handler.
 nonisolated(unsafe) private var crashMessages = [[UInt8]](repeating: [], count: 64)
 
 private func installCrashHandler(_ signal: Int32) {

@@ -150,6 +150,7 @@ private final class ThreadGroupReductionBuffer: SharedReductionBuffer {
 
 /// The memory the ranks of one thread group share.
 private final class Group: @unchecked Sendable {
+    // Safe: the counters change under `condition` only; the slots as said below.
     let size: Int
     private let condition = NSCondition()
     private var arrived = 0
@@ -196,6 +197,7 @@ private final class Group: @unchecked Sendable {
 
 /// Per-rank results written by the rank threads, read after they have all finished.
 private final class ResultBox<T>: @unchecked Sendable {
+    // Safe: `values` changes under `lock` only, and is read after every rank thread ended.
     private let lock = NSLock()
     private(set) var values: [Result<T, Error>?]
 

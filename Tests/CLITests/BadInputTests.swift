@@ -3,15 +3,15 @@ import Foundation
 import Testing
 
 /// A mistake in the options or data: one line `swift-ddp: error: ...`, a non-zero exit,
-/// within seconds, on one process and on every rank of an MPI job.
+/// on one process and on every rank of an MPI job (ending at all, before the hang guard, is
+/// what is checked: how fast depends on the machine).
 @Suite struct BadInputTests {
     /// Runs `arguments`, expects a failure with one error line containing `expected`.
     @discardableResult
     func expectOneLineError(_ arguments: [String], ranks: Int? = nil, containing expected: [String]) throws -> String {
-        let result = try CLIRun.run(arguments, ranks: ranks, timeout: 30)
+        let result = try CLIRun.run(arguments, ranks: ranks)
         #expect(!result.timedOut, "\(result)")
         #expect(result.exitCode != 0, "\(result)")
-        #expect(result.seconds < 15, "\(result)")
         let lines = CLIRun.errorLines(result)
         #expect(lines.count == 1, "\(result)")
         let line = lines.first ?? ""

@@ -6,7 +6,7 @@ enum CLIRun {
     static let binary = MPIJob.binary("swift-ddp")
 
     /// Runs `swift-ddp arguments` on `ranks` ranks (`nil`: one process, as given).
-    static func run(_ arguments: [String], ranks: Int? = nil, timeout: Double = 60) throws -> JobResult {
+    static func run(_ arguments: [String], ranks: Int? = nil, timeout: Double = MPIJob.defaultTimeout) throws -> JobResult {
         try MPIJob.run(binary, arguments, ranks: ranks, timeout: timeout)
     }
 

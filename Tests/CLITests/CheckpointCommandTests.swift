@@ -10,13 +10,13 @@ import Testing
     /// A fresh run's folder with its checkpoints.
     private func trainedFolder() throws -> String {
         let folder = try makeTemporaryFolder()
-        let job = try MPIJob.run(MPIJob.binary("ddp-worker"), ["resume", "--dir", folder], ranks: nil, timeout: 120)
+        let job = try MPIJob.run(MPIJob.binary("ddp-worker"), ["resume", "--dir", folder], ranks: nil)
         try #require(job.exitCode == 0, "\(job)")
         return folder
     }
 
     private func swiftDDP(_ arguments: [String]) throws -> JobResult {
-        try MPIJob.run(tool, arguments, ranks: nil, timeout: 60)
+        try MPIJob.run(tool, arguments, ranks: nil)
     }
 
     /// Checks a failed command: non-zero exit, one line `swift-ddp: error: ...` containing `phrase`.

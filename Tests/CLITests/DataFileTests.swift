@@ -24,7 +24,7 @@ import Testing
         #expect(result.exitCode == 0, "\(result)")
         #expect(result.standardOutput.contains("2 classes"), "\(result)")
         let accuracy = try #require(try CLIRun.metric("val_acc", in: logs).last?.value)
-        #expect(accuracy == 1, "\(result)")
+        #expect(accuracy == 1, "\(result)")   // every validation sample right: exactly 1
     }
 
     @Test func aLabelColumnThatIsNotInTheHeaderIsAnError() throws {
@@ -35,8 +35,8 @@ import Testing
     }
 
     @Test func validateWithAMissingCheckpointIsOneLineOnEveryRank() throws {
-        let result = try CLIRun.run(["validate", "--checkpoint", "/tmp/no-such-model.safetensors"], ranks: 2, timeout: 30)
-        #expect(result.exitCode != 0 && result.seconds < 15, "\(result)")
+        let result = try CLIRun.run(["validate", "--checkpoint", "/tmp/no-such-model.safetensors"], ranks: 2)
+        #expect(result.exitCode != 0 && !result.timedOut, "\(result)")
         let lines = CLIRun.errorLines(result)
         #expect(lines.count == 1 && lines[0].hasPrefix("swift-ddp: error: ") && lines[0].contains("/tmp/no-such-model.safetensors"),
                 "\(result)")

@@ -29,6 +29,7 @@ import Testing
         #expect(expected.count == 78)
         // metrics.csv of the resumed folder keeps the rows before the checkpoint and continues them.
         #expect(continued.map(\.step) == expected.map(\.step))
+        // Exactly: resume is bitwise, and both columns were written by the same CSV code.
         #expect(continued.map(\.value) == expected.map(\.value))
         #expect(try weights(split) == weights(whole))
     }

@@ -95,7 +95,8 @@ func onRanks<T>(_ worldSize: Int, _ body: @escaping @Sendable (ThreadGroupCommun
             sync.synchronize()
             return params.map { $0.grad!.scalars }
         }
-        // Rank r's gradient is (r + 1) · v, so the mean is 2 · v for three ranks.
+        // Rank r's gradient is (r + 1) · v, so the mean is 2 · v for three ranks. Exactly: small
+        // integers sum exactly in any order, and 6v times Float(1 / 3) = 6v / 3 · (1 + 2⁻²⁵) rounds to 2v.
         let expected = sizes.enumerated().map { k, n in (0..<n).map { Float($0 + 10 * k) * 2 } }
         for rank in 0..<worldSize { #expect(results[rank] == expected) }
     }
@@ -161,7 +162,7 @@ func onRanks<T>(_ worldSize: Int, _ body: @escaping @Sendable (ThreadGroupCommun
             let results = try onRanks(worldSize) { train($0) }
             for result in results {
                 #expect(allClose(result, reference, rtol: 1e-5, atol: 1e-6))
-                #expect(result == results[0])
+                #expect(result == results[0])   // replicas are bitwise equal by design
             }
         }
     }

@@ -40,6 +40,8 @@ import DDPTestSupport
     @Test func debugModeGivesTheSameNumbersAsOneMPIRank() throws {
         let debug = try train(ranks: nil)
         let one = try train(ranks: 1)
+        // Exactly: one rank runs the same arithmetic as --debug (no sync, a mean over one value),
+        // and both lines were printed and parsed the same way.
         #expect(debug.losses == one.losses)
         #expect(debug.parameters == one.parameters)
         #expect(debug.fingerprint == one.fingerprint)
@@ -69,9 +71,9 @@ import DDPTestSupport
     }
 
     @Test func aModelMismatchEndsTheJobWithAMessage() throws {
-        let job = try MPIJob.run(worker, ["train", "--mismatch-rank", "1"], ranks: 2, timeout: 30)
+        // Ending at all (before the hang guard) is the point; how fast depends on the machine.
+        let job = try MPIJob.run(worker, ["train", "--mismatch-rank", "1"], ranks: 2)
         #expect(!job.timedOut && job.exitCode != 0, "\(job)")
-        #expect(job.seconds < 15, "\(job)")
         #expect(job.standardError.contains(
             "swift-ddp: rank 1 built a different model than rank 0: 0.weight has shape [17, 4] on rank 1 but [16, 4] on rank 0"),
             "\(job)")
@@ -79,9 +81,8 @@ import DDPTestSupport
     }
 
     @Test func anErrorOnOneRankEndsEveryRank() throws {
-        let job = try MPIJob.run(worker, ["train", "--fail-rank", "1", "--fail-step", "3"], ranks: 2, timeout: 30)
+        let job = try MPIJob.run(worker, ["train", "--fail-rank", "1", "--fail-step", "3"], ranks: 2)
         #expect(!job.timedOut && job.exitCode != 0, "\(job)")
-        #expect(job.seconds < 15, "\(job)")
         let lines = job.standardError.split(separator: "\n").filter { $0.hasPrefix("swift-ddp:") }
         #expect(lines == ["swift-ddp: rank 1: injected failure at step 3"], "\(job)")
         // Rank 0 finished steps 0-2 and was stopped while waiting for rank 1 at step 3.
@@ -90,7 +91,7 @@ import DDPTestSupport
 
     @Test func theAuditCatchesReplicasThatDrift() throws {
         let job = try MPIJob.run(worker, ["train", "--batch", "12", "--audit", "1", "--corrupt-rank", "2", "--corrupt-step", "4"],
-                                 ranks: 3, timeout: 30)
+                                 ranks: 3)
         #expect(!job.timedOut && job.exitCode != 0, "\(job)")
         #expect(job.standardError.contains(
             "swift-ddp: parameters differ across ranks at step 4: rank 2 holds different values than rank 0"), "\(job)")
@@ -108,34 +109,35 @@ import DDPTestSupport
 extension MPIScenarioTests {
     @Test func aRankThatStopsEarlyCannotHangTheOthers() throws {
         // Rank 1 leaves the loop at step 2 and rank 0 waits in a collective it never joins:
-        // rank 0's watchdog must end the job.
-        let job = try MPIJob.run(worker, ["train", "--stop-rank", "1", "--stop-step", "2", "--watchdog", "2"],
-                                 ranks: 2, timeout: 30)
+        // rank 0's watchdog must end the job. 10 s: a step takes milliseconds, so even a
+        // loaded machine does not stall that long before step 2 and fire the watchdog early.
+        let job = try MPIJob.run(worker, ["train", "--stop-rank", "1", "--stop-step", "2", "--watchdog", "10"], ranks: 2)
         #expect(!job.timedOut && job.exitCode != 0, "\(job)")
-        #expect(job.seconds < 15, "\(job)")
-        #expect(job.standardError.contains("swift-ddp: rank 0: no progress for 2 s after 2 step(s)"), "\(job)")
+        // The seconds it names are those it saw, which a busy machine can round up past 10.
+        #expect(job.standardError.contains(#/swift-ddp: rank 0: no progress for \d+ s after 2 step\(s\)/#), "\(job)")
     }
 
     @Test func aHungJobIsKilledAtItsTimeout() throws {
-        // Without the watchdog the same job hangs; the runner must still come back.
+        // Without the watchdog the same job hangs; the runner must still come back. The
+        // 3 s timeout is what this test exercises; the bound below only says that the runner
+        // returned after killing the job instead of waiting for it, however slow the machine.
         let job = try MPIJob.run(worker, ["train", "--stop-rank", "1", "--stop-step", "2"], ranks: 2, timeout: 3)
         #expect(job.timedOut, "\(job)")
-        #expect(job.seconds < 12, "\(job)")
+        #expect(job.seconds < 120, "\(job)")
     }
 }
 
 extension MPIScenarioTests {
     @Test func aCrashOnOneRankNamesItAndEndsEveryRank() throws {
-        let job = try MPIJob.run(worker, ["train", "--crash-rank", "1", "--crash-step", "2"], ranks: 2, timeout: 30)
+        let job = try MPIJob.run(worker, ["train", "--crash-rank", "1", "--crash-step", "2"], ranks: 2)
         #expect(!job.timedOut && job.exitCode != 0, "\(job)")
-        #expect(job.seconds < 15, "\(job)")
         #expect(job.standardError.contains("swift-ddp: rank 1: crashed with signal SIG"), "\(job)")
     }
 }
 
 extension MPIScenarioTests {
     @Test func anMPIErrorBecomesAMessageNamingTheRank() throws {
-        let job = try MPIJob.run(worker, ["mpi-error"], ranks: 2, timeout: 30)
+        let job = try MPIJob.run(worker, ["mpi-error"], ranks: 2)
         #expect(!job.timedOut && job.exitCode != 0, "\(job)")
         #expect(job.standardError.contains("MPI_Bcast failed: MPI_ERR_ROOT: invalid root"), "\(job)")
         #expect(job.standardError.contains("swift-ddp: rank "), "\(job)")

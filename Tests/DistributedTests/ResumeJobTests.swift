@@ -11,7 +11,7 @@ import Testing
 
     /// Runs the scenario and returns rank 0's result line.
     private func train(_ arguments: [String], ranks: Int?) throws -> [String: Any] {
-        let job = try MPIJob.run(worker, ["resume"] + arguments, ranks: ranks, timeout: 120)
+        let job = try MPIJob.run(worker, ["resume"] + arguments, ranks: ranks)
         try #require(job.exitCode == 0 && !job.timedOut, "\(job)")
         return try #require(job.jsonLines.last, "no result line: \(job)")
     }
@@ -75,7 +75,7 @@ import Testing
         let full = try makeTemporaryFolder(), other = try makeTemporaryFolder()
         _ = try train(["--dir", full], ranks: nil)
         let job = try MPIJob.run(worker, ["resume", "--dir", other, "--hidden", "12", "--resume", full + Self.middle],
-                                 ranks: 2, timeout: 120)
+                                 ranks: 2)
         #expect(job.exitCode != 0 && !job.timedOut)
         #expect(job.standardError.contains("was saved from another model"))
         #expect(job.standardError.contains("net.0.weight (model [12, 6], checkpoint [16, 6])"))

@@ -1,6 +1,7 @@
 import Foundation
 import DDPBenchmarks
 import DDPOptim
+import DDPTestSupport
 import DDPTensor
 import Testing
 
@@ -43,7 +44,7 @@ final class PlainGradientDescent: Optimizer {
         initial.backward()
         let expected = zip(weight.scalars, weight.grad!.scalars).map { $0 - Float(1e-2) * $1 }
         try optimizer.step()
-        #expect(weight.scalars == expected)
+        #expect(weight.scalars == expected)   // the same Float expression as `update`
 
         var last = initial.item
         for _ in 0..<200 {
@@ -60,7 +61,7 @@ final class PlainGradientDescent: Optimizer {
         // Its state dict and scheduler support come from the protocol.
         let scheduler = try StepLR(optimizer, stepSize: 1, gamma: 0.5)
         try scheduler.step()
-        #expect(optimizer.paramGroups[0].lr == 5e-3)
+        #expect(isClose(optimizer.paramGroups[0].lr, to: 5e-3))
         #expect(optimizer.stateDict().paramGroups[0].params == [0, 1])
     }
 }

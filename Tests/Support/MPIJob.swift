@@ -28,8 +28,14 @@ public struct JobResult: CustomStringConvertible {
 ///
 /// Multi-rank behaviour cannot be tested inside the test process (MPI initialises once per
 /// process), so tests run the release binaries under `mpirun` and read what they print.
-/// Every job has a timeout: a hang fails the test instead of blocking the run.
+/// Every job has a timeout: a hang fails the test instead of blocking the run. The timeout
+/// is a hang guard only, never what a test checks: it is many times the job's usual
+/// length, because a loaded CI machine can be five times slower or more.
 public enum MPIJob {
+    /// The hang guard of a job that names none: ten minutes, far beyond any job of the suite
+    /// (the longest take under a minute on an idle 2-core machine).
+    public static let defaultTimeout: Double = 600
+
     /// The release binary `name` of this package (`.build/release/name`), found from this
     /// source file's location.
     public static func binary(_ name: String, filePath: String = #filePath) -> String {
@@ -47,7 +53,7 @@ public enum MPIJob {
     /// as root; `-q` so that an abort prints the rank's own message without Open MPI's banner.
     /// `environment` is added to the process's (and passed to every rank).
     public static func run(
-        _ binary: String, _ arguments: [String], ranks: Int?, timeout: Double = 60, environment extra: [String: String] = [:]
+        _ binary: String, _ arguments: [String], ranks: Int?, timeout: Double = defaultTimeout, environment extra: [String: String] = [:]
     ) throws -> JobResult {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw MPIJobError(description: "\(binary) is not built; run `swift build -c release` first")

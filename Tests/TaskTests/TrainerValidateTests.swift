@@ -11,6 +11,7 @@ import Testing
         let fitted = try #require(fitting.callbackMetrics["val_acc"])
 
         let metrics = try Trainer(enableProgressBar: false).validate(task.module, data: validation)
+        // Exactly: the same validation loop on the same weights and batches as fit's last one.
         #expect(metrics["val_acc"] == fitted)
         #expect(metrics["val_loss"] == fitting.callbackMetrics["val_loss"])
         #expect(fitted > 0.8)

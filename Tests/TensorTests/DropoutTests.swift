@@ -54,6 +54,7 @@ import Testing
         let out = x.dropout(p: 0.4, training: true, using: &fixed)
         out.sum().backward()
         for i in 0..<x.count {
+            // Exactly: the kept elements' factor is this same Float expression, times a gradient of 1.
             #expect(x.grad!.data[i] == (out.data[i] == 0 ? 0 : 1 / (1 - Float(0.4))))
         }
     }

@@ -46,7 +46,7 @@ func mismatch(_ run: ExampleResult, _ reference: ExampleResult, tolerance: Doubl
 func runUnderMPI(ranks: Int, only names: [String]? = nil) throws -> [String: ExampleResult] {
     let worker = MPIJob.binary("ddp-worker")
     let arguments = ["examples"] + (names.map { ["--only", $0.joined(separator: ",")] } ?? [])
-    let job = try MPIJob.run(worker, arguments, ranks: ranks, timeout: 120)
+    let job = try MPIJob.run(worker, arguments, ranks: ranks)
     guard job.exitCode == 0, !job.timedOut else { throw TrainerError("mpirun failed: \(job)") }
     var results: [String: ExampleResult] = [:]
     for line in job.standardOutput.split(separator: "\n") {

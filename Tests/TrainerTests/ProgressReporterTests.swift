@@ -131,7 +131,7 @@ import Testing
         reporter.endEpoch(metrics: [])
         try pipe.fileHandleForWriting.close()
         let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(text.hasPrefix("Epoch 1/1 done: 1 batch in 00:00, "))
-        #expect(text.hasSuffix("it/s, loss=2\n"))
+        // The real clock: the time and rate depend on the machine, only the form is checked.
+        #expect(text.wholeMatch(of: #/Epoch 1/1 done: 1 batch in \d\d:\d\d(, [0-9.]+(it/s|s/it))?, loss=2\n/#) != nil, "\(text)")
     }
 }

@@ -23,11 +23,12 @@ private final class DropoutClassifier: Module, TrainingModule {
 
 /// Trains a ``DropoutClassifier`` for a few epochs and returns its final parameters.
 private func trainWithDropout(seed: UInt64) throws -> [Float] {
+    // Long enough (a few thousand masks) that two runs started together overlap.
     var generator = RandomGenerator(seed: 100 + seed)
-    let inputs = Tensor.randn([96, 6], using: &generator)
-    let labels = (0..<96).map { $0 % 3 }
+    let inputs = Tensor.randn([384, 6], using: &generator)
+    let labels = (0..<384).map { $0 % 3 }
     let model = DropoutClassifier(seed: seed)
-    let trainer = try Trainer(maxEpochs: 8, seed: seed, communicator: LocalCommunicator(), enableProgressBar: false)
+    let trainer = try Trainer(maxEpochs: 12, seed: seed, communicator: LocalCommunicator(), enableProgressBar: false)
     try trainer.fit(model, train: DataLoader(TensorDataset(inputs: inputs, labels: labels), batchSize: 8, seed: seed))
     return model.parameters().flatMap(\.scalars)
 }
@@ -59,7 +60,8 @@ private final class ThreadResults: @unchecked Sendable {
         results.finished.wait()
         for index in 0..<2 {
             let sideBySide = try #require(results.parameters[index]).get()
-            #expect(sideBySide == alone[index], "run \(index + 1) drew other numbers beside another run")
+            let identical = sideBySide == alone[index]
+            #expect(identical, "run \(index + 1) drew other numbers beside another run")
         }
     }
 
