@@ -94,9 +94,9 @@ public final class RankHeartbeats: @unchecked Sendable {
         rmdir(directory)
     }
 
-    /// Removes the folders of jobs that were killed (no beat for an hour: a live job beats
-    /// several times a second).
-    static func removeAbandonedFolders(in root: String, olderThan age: Double = 3600) {
+    /// Removes the folders of jobs that ended without cleaning up (a rank killed, or aborted by
+    /// another rank's error): no beat for ten minutes, where a live job beats several times a second.
+    static func removeAbandonedFolders(in root: String, olderThan age: Double = 600) {
         let manager = FileManager.default
         guard let names = try? manager.contentsOfDirectory(atPath: root) else { return }
         let now = Date()
