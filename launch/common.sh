@@ -3,13 +3,15 @@
 # shellcheck shell=bash
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-DEBIAN_PACKAGES=(libopenmpi-dev openmpi-bin libopenblas-dev zlib1g-dev pkg-config)
+DEBIAN_PACKAGES=(libopenmpi-dev openmpi-bin libopenblas-dev zlib1g-dev pkg-config dataset-fashion-mnist)
+FASHION_MNIST=/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 
 say() { printf '%s\n' "$*" >&2; }
 
-# Open MPI and OpenBLAS through pkg-config, and mpirun itself.
+# Open MPI and OpenBLAS through pkg-config, mpirun itself, and the Fashion-MNIST files.
 ensure_system_packages() {
-    if command -v mpirun >/dev/null 2>&1 && pkg-config --exists ompi-c openblas zlib 2>/dev/null; then
+    if command -v mpirun >/dev/null 2>&1 && pkg-config --exists ompi-c openblas zlib 2>/dev/null &&
+        [ -f "$FASHION_MNIST" ]; then
         return 0
     fi
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -20,7 +22,7 @@ ensure_system_packages() {
             exit 1
         }
     else
-        say "swift-ddp: Open MPI and OpenBLAS are missing. Install them first:"
+        say "swift-ddp: Open MPI, OpenBLAS or Fashion-MNIST is missing. Install them first:"
         say "    sudo apt-get install -y ${DEBIAN_PACKAGES[*]}"
         exit 1
     fi

@@ -3,7 +3,7 @@ import Foundation
 
 /// Where a task's samples come from and how they are split and ordered.
 public struct DataSettings: ParsableArguments, Sendable {
-    @Option(help: "A data file: CSV (header recognised, label last), .npy or IDX (default: the task's built-in data).") public var data: String?
+    @Option(help: "A data set by name (digits, fashion-mnist) or a data file: CSV (header recognised, label last), .npy or IDX (default: the task's built-in data).") public var data: String?
     @Option(help: "The CSV label column, by header name or 0-based index (default: the last).") public var labelColumn: String?
     @Option(help: "Share of samples held out for validation, fixed by the seed (0: none).") public var valSplit = 0.1
     @Flag(inversion: .prefixedNo, help: "Shuffle the training data every epoch.") public var shuffle = true
@@ -12,6 +12,21 @@ public struct DataSettings: ParsableArguments, Sendable {
 
     /// The data file, or `nil` for the task's built-in data.
     public var path: String? { data }
+}
+
+/// The data sets `--data` knows by name.
+enum NamedDataSet: String, CustomStringConvertible {
+    case digits
+    case fashionMNIST = "fashion-mnist"
+
+    var description: String { self == .digits ? "the built-in digits" : "Fashion-MNIST" }
+
+    func load() throws -> TensorDataset {
+        switch self {
+        case .digits: try Digits.load()
+        case .fashionMNIST: try FashionMNIST.load(.training)
+        }
+    }
 }
 
 /// A task's samples, split into training and validation parts.
@@ -41,9 +56,19 @@ public struct TaskData {
         if settings.path == nil, let column = settings.labelColumn {
             throw TaskError("--label-column '\(column)' applies to a --data file, not to \(builtin.name)")
         }
-        var dataset = try settings.path.map { try DataSource.load(path: $0, labelColumn: settings.labelColumn) }
-            ?? builtin.load()
-        let source = settings.path ?? builtin.name
+        let named = settings.path.flatMap(NamedDataSet.init(rawValue:))
+        if let named, let column = settings.labelColumn {
+            throw TaskError("--label-column '\(column)' applies to a --data file, not to \(named.description)")
+        }
+        var dataset: TensorDataset
+        if let named {
+            dataset = try named.load()
+        } else if let path = settings.path {
+            dataset = try DataSource.load(path: path, labelColumn: settings.labelColumn)
+        } else {
+            dataset = try builtin.load()
+        }
+        let source = named?.description ?? settings.path ?? builtin.name
         var classCount = 0
         switch labels {
         case .classes, .automatic:

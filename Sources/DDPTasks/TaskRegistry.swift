@@ -48,6 +48,7 @@ public enum TaskRegistry {
         let built = try descriptor.build(settings, &initialization)
         if let path = settings.model.initFrom { try built.loadInitialWeights(from: path) }
         try built.checkOptimizers()
+        if !built.module.automaticOptimization { try settings.trainer.refuseAutomaticOptimizationOptions(task: descriptor.name) }
         return built
     }
 }

@@ -41,3 +41,18 @@ public struct TrainerSettings: ParsableArguments, Sendable {
     /// checks them itself.
     public static let keysThatChangeTheRun: Set<String> = ["gradient-clip-val", "gradient-clip-algorithm"]
 }
+
+extension TrainerSettings {
+    /// Refuses the trainer's clipping and accumulation for a module that optimizes manually
+    /// (it clips and accumulates in its own training step), as Lightning does.
+    func refuseAutomaticOptimizationOptions(task: String) throws {
+        if let value = gradientClipVal, value > 0 {
+            throw TaskError("--gradient-clip-val \(value) does not apply to the \(task) task's manual optimization: "
+                + "remove it, or use --optimization automatic where the task has it")
+        }
+        if accumulateGradBatches != 1 {
+            throw TaskError("--accumulate-grad-batches \(accumulateGradBatches) does not apply to the \(task) task's manual "
+                + "optimization: remove it, or use --optimization automatic where the task has it")
+        }
+    }
+}

@@ -93,6 +93,7 @@ extension Trainer {
     /// takes rank 0's parameters, buffers and optimizer states, and prepares gradient sync.
     func setUp(_ module: some TrainingModule) throws {
         automatic = module.automaticOptimization
+        if !automatic { try refuseAutomaticOptionsInManualOptimization() }
         let (rawOptimizers, frequencies, schedulers) = try module.configureOptimizers().resolved(automatic: automatic)
         optimizers = rawOptimizers.enumerated().map { ManagedOptimizer($0.element, index: $0.offset, trainer: self) }
         // Manual optimization ignores frequencies and scheduler rules, as Lightning does.
@@ -117,6 +118,19 @@ extension Trainer {
             return all.joined().filter { !own.contains(ObjectIdentifier($0)) && seen.insert(ObjectIdentifier($0)).inserted }
         }
         audit = checkConsistency.map { ParameterAudit(parameters: module.parameters(), communicator: communicator, interval: $0) }
+    }
+
+    /// The trainer's clipping and accumulation apply to automatic optimization only; in
+    /// manual optimization the module clips and accumulates itself, so, as Lightning does,
+    /// the options are refused rather than silently ignored (on every rank, before training).
+    private func refuseAutomaticOptionsInManualOptimization() throws {
+        if let value = gradientClipVal, value > 0 {
+            throw TrainerError("automatic gradient clipping is not supported for manual optimization: remove "
+                + "gradientClipVal \(value) (clip in the training step with clipGradients) or switch to automatic optimization")
+        }
+        try TrainerError.require(accumulateGradBatches == 1,
+            "automatic gradient accumulation is not supported for manual optimization: remove accumulateGradBatches "
+            + "\(accumulateGradBatches) (step every few batches in the training step) or switch to automatic optimization")
     }
 
     /// One gradient sync per optimizer over its parameters (in the module's registration

@@ -30,7 +30,7 @@ import Testing
         let logs = try makeTemporaryFolder()
         let result = try CLIRun.run(["fit", "--task", "cyclegan", "--log-dir", logs] + (ranks == nil ? ["--debug"] : []), ranks: ranks)
         #expect(result.exitCode == 0, "\(result)")
-        // "val_cycle_loss 1.5832 untrained -> 0.2526 (6.2662x lower)"
+        // "val_cycle_loss 1.5832 untrained -> 0.2455 (6.4479x lower)"
         let line = summary(result)
         let figures = try #require(line.firstMatch(of: #/val_cycle_loss ([0-9.]+) untrained -> ([0-9.]+) \(([0-9.]+)x lower\)/#), "\(result)")
         let (before, after, ratio) = (Double(figures.1)!, Double(figures.2)!, Double(figures.3)!)

@@ -130,4 +130,13 @@ import Testing
         try expectOneLineError(["--task", "cyclegan", "--scheduler", "cosine"], containing: ["--scheduler cosine does not apply"])
         try expectOneLineError(["--task", "gan", "--data", "train.csv"], containing: ["--data reads a file", "--gan-data"])
     }
+
+    /// As Lightning: the trainer's clipping and accumulation are refused for manual optimization.
+    @Test(arguments: [nil, 2] as [Int?])
+    func manualOptimizationRefusesTheTrainersClippingAndAccumulation(ranks: Int?) throws {
+        try expectOneLineError(["--task", "gan", "--gradient-clip-val", "0.01"], ranks: ranks,
+                               containing: ["--gradient-clip-val 0.01 does not apply", "manual optimization"])
+        try expectOneLineError(["--task", "gan", "--accumulate-grad-batches", "2"], ranks: ranks,
+                               containing: ["--accumulate-grad-batches 2 does not apply", "manual optimization"])
+    }
 }

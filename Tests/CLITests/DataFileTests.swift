@@ -27,6 +27,17 @@ import Testing
         #expect(accuracy == 1, "\(result)")   // every validation sample right: exactly 1
     }
 
+    /// Fashion-MNIST by name: 54,000 training and 6,000 validation images of 784 pixels.
+    @Test func fashionMNISTByNameTrainsOnTwoRanks() throws {
+        let logs = try makeTemporaryFolder()
+        let result = try CLIRun.run(["--data", "fashion-mnist", "--max-epochs", "1", "--limit-train-batches", "200",
+                                     "--log-dir", logs], ranks: 2)
+        #expect(result.exitCode == 0, "\(result)")
+        #expect(result.standardOutput.contains("10 classes"), "\(result)")
+        let accuracy = try #require(try CLIRun.metric("val_acc", in: logs).last?.value)
+        #expect(accuracy > 0.6, "\(result)")   // 0.1 by chance; about 0.8 after these 200 batches
+    }
+
     @Test func aLabelColumnThatIsNotInTheHeaderIsAnError() throws {
         let result = try CLIRun.run(["--data", try blobs(), "--label-column", "species", "--debug"])
         #expect(result.exitCode != 0)
