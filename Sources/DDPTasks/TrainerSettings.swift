@@ -29,6 +29,10 @@ public struct TrainerSettings: ParsableArguments, Sendable {
     public var forceResume = false
     @Flag(inversion: .prefixedNo, help: "Run as one process without MPI.") public var debug = false
     @Option(help: "Check every K steps that all ranks hold identical parameters.") public var checkConsistency: Int?
+    @Option(help: "At a NaN or infinite loss or gradient norm: error (stop, naming the step), skip (skip that step on every rank) or continue (step anyway).")
+    public var nanPolicy = "error"
+    @Option(help: "Seconds without progress after which every waiting rank ends the job, naming the ranks that did not arrive (0: wait forever).")
+    public var collectiveTimeout = 300.0
 
     public init() {}
 

@@ -58,13 +58,3 @@ public enum ValidationInterval: Equatable, Sendable, ExpressibleByIntegerLiteral
         }
     }
 }
-
-/// What to do when the loss of an optimizer step (averaged over ranks) is NaN or infinite.
-public enum NonFiniteLossPolicy: String, Sendable {
-    /// Step anyway, as PyTorch does.
-    case step
-    /// Skip that optimizer step on every rank (no scheduler steps either).
-    case skip
-    /// Stop training with an error naming the step.
-    case stop
-}

@@ -152,6 +152,9 @@ final class MetricStore {
         callbackMetrics = values
     }
 
+    /// Sets a metric that the trainer counts itself (`skipped_steps`), for callbacks and checkpoints.
+    func remember(_ name: String, _ value: Double) { update(name, value, progressBar: false) }
+
     /// Forgets step values not yet finished (a skipped batch) without logging them.
     func discardStep() { stepEntries.removeAll(keepingCapacity: true) }
 

@@ -38,8 +38,11 @@ extension Trainer {
         _ module: Module, train: DataLoader, validation: DataLoader?, checkpointPath: String?, forceResume: Bool
     ) throws {
         try attach(module)
+        watchdog = startWatchdog()
         var finished = false
         defer {
+            watchdog?.stop()
+            watchdog = nil
             detach(module)
             self.module = nil
             runShape = nil
@@ -77,6 +80,7 @@ extension Trainer {
             currentEpoch += 1
             resumePoint = (currentEpoch, 0)
             try reachCheckpointBoundary(.epochEnd)
+            noteProgress()
         }
         try reachCheckpointBoundary(.fitEnd)
         try module.onFitEnd()
@@ -175,6 +179,7 @@ extension Trainer {
             batchIndex = index
             isLastBatch = index == numTrainingBatches - 1
             try trainBatch(module, batch)
+            noteProgress()
             progress?.update(batch: index + 1, metrics: progressBarMetrics.map { ($0.name, $0.value) })
             if let validation, shouldValidate(afterBatch: index) {
                 try validate(module, loader: validation)
@@ -185,7 +190,7 @@ extension Trainer {
         }
 
         let epochValues = try metrics.finishEpoch(.training, communicator: communicator)
-        try record(epochValues)
+        try record(epochValues + skippedStepsValues)
         progress?.endEpoch(metrics: progressBarMetrics.map { ($0.name, $0.value) })
         try module.onTrainEpochEnd()
         for callback in callbacks { try callback.onTrainEpochEnd(self, module) }
@@ -244,6 +249,7 @@ extension Trainer {
             while index < numValidationBatches, let batch = batches.next() {
                 metrics.currentBatchSize = batch.count
                 try module.validationStep(batch, batchIndex: index)
+                noteProgress()
                 index += 1
             }
         }

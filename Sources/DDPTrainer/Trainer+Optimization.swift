@@ -3,10 +3,6 @@ import DDPDistributed
 import DDPOptim
 import DDPTensor
 
-/// Thrown inside a step's closure to abandon the step (no rank had a loss, or a
-/// non-finite loss under `nonFiniteLoss: .skip`); caught by the step.
-private struct SkippedStep: Error {}
-
 extension Trainer {
     // MARK: Automatic optimization
 
@@ -57,7 +53,13 @@ extension Trainer {
             guard boundary else { return loss?.item ?? .nan }
             self.synchronizeGradients(of: index)
             let window = self.windowLosses[index]
-            let global = self.globalMean(window.count > 0 ? window.sum / Double(window.count) : nil)
+            let local = window.count > 0 ? window.sum / Double(window.count) : nil
+            let global: Float?
+            if self.checksFiniteSteps {
+                (global, self.lastWindowHealth) = self.globalLossAndHealth(local, gradientsOf: index)
+            } else {
+                global = self.globalMean(local)
+            }
             self.lastClosureHadLoss = global != nil
             return global ?? .nan
         }
@@ -80,7 +82,7 @@ extension Trainer {
                 wrapped = { [unowned self] in
                     let loss = try closure()
                     evaluations += 1
-                    if evaluations == 1 { try self.checkFirstLoss(loss) }
+                    if evaluations == 1 { try self.checkFirstLoss(loss, of: index) }
                     try clip()
                     return loss
                 }
@@ -88,18 +90,29 @@ extension Trainer {
                 try clip()
             }
         } else if let closure {
+            var evaluations = 0
             wrapped = { [unowned self] in
                 let local = try closure()
                 self.synchronizeGradients(of: index)
-                return self.globalMean(Double(local)) ?? local
+                evaluations += 1
+                guard self.checksFiniteSteps else { return self.globalMean(Double(local)) ?? local }
+                let (global, health) = self.globalLossAndHealth(Double(local), gradientsOf: index)
+                if evaluations == 1 { try self.admitStep(of: index, loss: global, health: health) }
+                return global ?? local
             }
         } else if !gradientsSynced[index] {
             synchronizeGradients(of: index)
         }
         let loss: Float?
         do {
+            if !automatic && closure == nil && checksFiniteSteps {
+                let (global, health) = globalLossAndHealth(manualLoss, gradientsOf: index)
+                manualLoss = nil
+                try admitStep(of: index, loss: global, health: health)
+            }
             loss = try optimizer.optimizer.step(closure: wrapped)
-        } catch is SkippedStep {
+        } catch let skipped as SkippedStep {
+            if skipped.nonFinite { countSkippedStep() }
             return nil
         }
         gradientsSynced[index] = false
@@ -109,15 +122,12 @@ extension Trainer {
         return loss
     }
 
-    private func checkFirstLoss(_ loss: Float) throws {
+    /// Checks the first evaluation of an automatic step's closure: a step no rank had a loss
+    /// for is skipped; a non-finite one is handled as ``nonFiniteLoss`` says.
+    private func checkFirstLoss(_ loss: Float, of index: Int) throws {
         guard lastClosureHadLoss else { throw SkippedStep() }
-        guard !loss.isFinite else { return }
-        switch nonFiniteLoss {
-        case .step: return
-        case .skip: throw SkippedStep()
-        case .stop:
-            throw TrainerError("the loss is \(loss) at step \(globalStep) (epoch \(currentEpoch), batch \(batchIndex)): lower the learning rate or clip gradients, or pass nonFiniteLoss: .skip to skip such steps")
-        }
+        guard checksFiniteSteps else { return }
+        try admitStep(of: index, loss: loss, health: lastWindowHealth)
     }
 
     // MARK: Gradients and losses over ranks
@@ -137,9 +147,11 @@ extension Trainer {
         return buffer[1] > 0 ? Float(buffer[0] / buffer[1]) : nil
     }
 
-    /// Marks gradients as changed by a backward pass (manual optimization).
-    func noteBackward() {
+    /// Marks gradients as changed by a backward pass of `loss` (manual optimization), and
+    /// keeps the loss for the next step's check (a non-finite one until that step).
+    func noteBackward(loss: Float) {
         for index in gradientsSynced.indices { gradientsSynced[index] = false }
+        if manualLoss?.isFinite ?? true { manualLoss = Double(loss) }
     }
 
     /// Syncs optimizer `index`'s gradients before a manual `clipGradients`, so clipping sees

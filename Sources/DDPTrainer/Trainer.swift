@@ -48,9 +48,13 @@ public final class Trainer {
     public let loggers: [any MetricsLogger]
     /// Show progress on rank 0's standard error (a bar on a terminal, plain lines otherwise).
     public let enableProgressBar: Bool
+    /// What to do at an optimizer step whose loss or gradient norm is NaN or infinite.
     public let nonFiniteLoss: NonFiniteLossPolicy
     /// Compare a hash of the parameters across ranks every this many steps (`nil`: never).
     public let checkConsistency: Int?
+    /// Seconds without progress (a batch trained or validated) after which a rank of a
+    /// multi-rank `fit` ends the job, naming the ranks that did not arrive (`nil` or 0: never).
+    public let collectiveTimeout: Double?
 
     // MARK: Progress
 
@@ -74,6 +78,8 @@ public final class Trainer {
     public var shouldStop = false
     /// The loss of the last optimizer step, averaged over ranks and accumulated batches.
     public internal(set) var lastStepLoss: Float?
+    /// Optimizer steps skipped for a NaN or infinite loss or gradient norm (``NonFiniteLossPolicy/skip``).
+    public internal(set) var skippedSteps = 0
 
     // MARK: Checkpoints
 
@@ -133,6 +139,10 @@ public final class Trainer {
     var windowsCompleted = 0
     /// Whether the last closure evaluation had a loss on some rank.
     var lastClosureHadLoss = true
+    /// Whether the loss and gradients of the last closed accumulation window were finite on every rank.
+    var lastWindowHealth = StepHealth()
+    /// The loss of the last manual backward since the last step (a non-finite one kept).
+    var manualLoss: Double?
     /// Per optimizer: the sum and count of the losses in the current accumulation window.
     var windowLosses: [(sum: Double, count: Int)] = []
     var audit: ParameterAudit?
@@ -141,6 +151,8 @@ public final class Trainer {
     /// Where a resume from the current state would continue: the epoch and its next batch.
     var resumePoint = (epoch: 0, batchIndex: 0)
     var progress: ProgressReporter?
+    /// Ends a `fit` whose ranks stop meeting (see ``collectiveTimeout``).
+    var watchdog: ProgressWatchdog?
 
     /// - Throws: ``TrainerError`` for an option out of range.
     public init(
@@ -149,7 +161,8 @@ public final class Trainer {
         limitTrainBatches: BatchLimit = .all, limitValBatches: BatchLimit = .all,
         valCheckInterval: ValidationInterval = 1.0, checkValEveryNEpoch: Int = 1, logEveryNSteps: Int = 50,
         seed: UInt64? = nil, communicator: (any Communicator)? = nil, callbacks: [any Callback] = [],
-        loggers: [any MetricsLogger] = [], enableProgressBar: Bool = true, nonFiniteLoss: NonFiniteLossPolicy = .step, checkConsistency: Int? = nil
+        loggers: [any MetricsLogger] = [], enableProgressBar: Bool = true, nonFiniteLoss: NonFiniteLossPolicy = .step, checkConsistency: Int? = nil,
+        collectiveTimeout: Double? = nil
     ) throws {
         try TrainerError.require((maxEpochs ?? 0) >= 0, "maxEpochs must be >= 0, got \(maxEpochs ?? 0)")
         try TrainerError.require((maxSteps ?? 0) >= 0, "maxSteps must be >= 0, got \(maxSteps ?? 0)")
@@ -164,6 +177,9 @@ public final class Trainer {
         try TrainerError.require(logEveryNSteps >= 1, "logEveryNSteps must be at least 1, got \(logEveryNSteps)")
         if let interval = checkConsistency {
             try TrainerError.require(interval >= 1, "checkConsistency must be at least 1 step, got \(interval)")
+        }
+        if let timeout = collectiveTimeout {
+            try TrainerError.require(timeout >= 0 && timeout.isFinite, "collectiveTimeout must be a number of seconds >= 0, got \(timeout)")
         }
         // As Lightning: with neither limit, 1000 epochs.
         self.maxEpochs = maxEpochs ?? (maxSteps == nil ? 1000 : Int.max)
@@ -184,6 +200,7 @@ public final class Trainer {
         self.enableProgressBar = enableProgressBar
         self.nonFiniteLoss = nonFiniteLoss
         self.checkConsistency = checkConsistency
+        self.collectiveTimeout = collectiveTimeout
     }
 
     /// The seed of rank `rank`'s stream: distinct on every rank, reproducible.

@@ -94,7 +94,7 @@ extension TrainingModule {
     /// calls costs no communication.
     public func manualBackward(_ loss: Tensor) throws {
         try TrainerError.require(loss.count == 1, "manualBackward needs a one-element loss, got shape \(loss.shape)")
-        trainer.noteBackward()
+        trainer.noteBackward(loss: loss.item)
         loss.backward()
     }
 

@@ -34,6 +34,10 @@ extension RunConfiguration {
         if let every = trainer.checkConsistency {
             try require(every >= 1, "--check-consistency must be at least 1 step, got \(every)")
         }
+        try require(NonFiniteLossPolicy(nanPolicy: trainer.nanPolicy) != nil,
+                    "--nan-policy takes error, skip or continue, got '\(trainer.nanPolicy)'")
+        try require(trainer.collectiveTimeout >= 0 && trainer.collectiveTimeout.isFinite,
+                    "--collective-timeout takes seconds >= 0 (0: no timeout), got \(trainer.collectiveTimeout)")
         try require(!trainer.logDir.isEmpty, "--log-dir needs a folder path")
         _ = try TaskRegistry.task(named: settings.task)
         if let hidden = settings.model.hidden?.elements {

@@ -19,7 +19,8 @@ extension RunConfiguration {
             limitTrainBatches: trainer.limitTrainBatches?.limit ?? .all, limitValBatches: trainer.limitValBatches?.limit ?? .all,
             valCheckInterval: interval <= 1 ? .fraction(interval) : .batches(Int(interval)),
             logEveryNSteps: trainer.logEveryNSteps, seed: trainer.seed, communicator: communicator,
-            callbacks: callbacks, loggers: loggers, checkConsistency: trainer.checkConsistency)
+            callbacks: callbacks, loggers: loggers, nonFiniteLoss: NonFiniteLossPolicy(nanPolicy: trainer.nanPolicy) ?? .stop,
+            checkConsistency: trainer.checkConsistency, collectiveTimeout: trainer.collectiveTimeout)
     }
 
     /// Where and when checkpoints are written, and what the run starts from.

@@ -34,6 +34,10 @@ struct TrainingJob {
                 throw SameOnEveryRank(description: error.description)
             } catch let error as CheckpointError {
                 throw SameOnEveryRank(description: error.description)
+            } catch let error as NonFiniteStepError {
+                throw SameOnEveryRank(description: error.description + " with --nan-policy skip")
+            } catch let error as NonFiniteWeightsError {
+                throw SameOnEveryRank(description: error.description)
             }
         }
     }

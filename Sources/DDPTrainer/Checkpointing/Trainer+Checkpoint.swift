@@ -33,11 +33,18 @@ extension Trainer {
         let checkpoint = try captureCheckpoint(module)
         var failure: Error?
         if isGlobalZero {
-            do { try write(checkpoint) } catch { failure = error }
+            // Checked before writing: a diverged model never replaces the last good checkpoint.
+            if let name = checkpoint.firstNonFiniteTensorName {
+                failure = NonFiniteWeightsError(step: globalStep, tensorName: name)
+            } else {
+                do { try write(checkpoint) } catch { failure = error }
+            }
         }
         if worldSize > 1 {
-            var flag = [failure == nil ? 0.0 : 1.0]
+            // 0: written; 1: the write failed; 2: refused for non-finite weights.
+            var flag = [failure == nil ? 0.0 : failure is NonFiniteWeightsError ? 2.0 : 1.0]
             flag.withUnsafeMutableBufferPointer { communicator.allReduce($0, .max) }
+            if failure == nil && flag[0] == 2 { throw NonFiniteWeightsError(step: globalStep, tensorName: nil) }
             if failure == nil && flag[0] > 0 {
                 throw TrainerError("rank 0 could not write a checkpoint (its message says why)")
             }
@@ -155,6 +162,7 @@ extension Trainer {
         windowsCompleted = progress.windowsCompleted
         for (optimizer, count) in zip(optimizers, progress.optimizerStepCounts) { optimizer.stepCount = count }
         metrics.restoreCallbackMetrics(checkpoint.callbackMetrics)
+        skippedSteps = Int(checkpoint.callbackMetrics[Self.skippedStepsMetric] ?? 0)
 
         let savedRanks = checkpoint.rankRandomStates.count
         if savedRanks == worldSize {
