@@ -30,10 +30,10 @@ public enum RankFailure {
             return try body()
         } catch let error as CollectiveError {
             if communicator.rank == 0 {
-                communicator.abort(message: "swift-ddp: \(error.description)", code: exitCode)
+                communicator.abort(message: "swift-ddp: \(error.description.escapingControlCharacters)", code: exitCode)
             }
             usleep(useconds_t(max(0, collectiveGrace) * 1_000_000))
-            communicator.abort(message: "swift-ddp: rank \(communicator.rank): \(error.description)", code: exitCode)
+            communicator.abort(message: "swift-ddp: rank \(communicator.rank): \(error.description.escapingControlCharacters)", code: exitCode)
         } catch {
             communicator.abort(message: message(for: error, rank: communicator.rank), code: exitCode)
         }
@@ -41,7 +41,7 @@ public enum RankFailure {
 
     /// The line printed for `error` thrown on `rank`.
     public static func message(for error: Error, rank: Int) -> String {
-        "swift-ddp: rank \(rank): \(String(describing: error))"
+        "swift-ddp: rank \(rank): \(String(describing: error).escapingControlCharacters)"
     }
 
     /// Makes a crash (a failed precondition, a bad memory access) print one line naming the

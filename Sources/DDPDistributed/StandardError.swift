@@ -15,3 +15,22 @@ public func writeToStandardError(_ text: String) {
         offset += written
     }
 }
+
+extension String {
+    /// This text with its control characters written as escapes (`\n`, `\t`, `\u{1B}`), so
+    /// that a message quoting a file's bytes stays one line and cannot drive the terminal.
+    public var escapingControlCharacters: String {
+        var escaped = ""
+        for scalar in unicodeScalars {
+            switch scalar {
+            case "\n": escaped += "\\n"
+            case "\r": escaped += "\\r"
+            case "\t": escaped += "\\t"
+            case _ where scalar.properties.generalCategory == .control:
+                escaped += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped
+    }
+}

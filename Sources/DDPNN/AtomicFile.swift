@@ -13,7 +13,7 @@ public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
-        let temporary = folder + "/.\(url.lastPathComponent).tmp-\(getpid())"
+        let temporary = folder + "/" + temporaryName(of: url.lastPathComponent, process: getpid())
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard descriptor >= 0 else { throw AtomicFileError(path, "cannot be created (\(String(cString: strerror(errno))))") }
         var closed = false
@@ -41,6 +41,26 @@ public enum AtomicFile {
         }
         let directory = open(folder, O_RDONLY)
         if directory >= 0 { fsync(directory); close(directory) }
+    }
+
+    /// `.NAME.tmp-PID`: hidden, and named after the process that writes it.
+    static func temporaryName(of name: String, process: pid_t) -> String { ".\(name).tmp-\(process)" }
+
+    /// Removes the temporary files that writes into `folder` left behind when their process
+    /// was killed: those of processes that no longer run (a running writer's file is its
+    /// own). Returns the names removed; a folder that cannot be read removes nothing.
+    @discardableResult
+    public static func removeAbandonedTemporaries(in folder: String) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
+        var removed: [String] = []
+        for name in names where name.hasPrefix(".") {
+            guard let marker = name.range(of: ".tmp-", options: .backwards),
+                  let process = pid_t(name[marker.upperBound...]), process > 0 else { continue }
+            // ESRCH: no such process. Any other answer (alive, or not ours to signal) keeps the file.
+            guard process != getpid(), kill(process, 0) != 0, errno == ESRCH else { continue }
+            if unlink(folder + "/" + name) == 0 { removed.append(name) }
+        }
+        return removed.sorted()
     }
 }
 

@@ -81,7 +81,9 @@ public struct SafeTensorsFile {
 
     /// Reads the file at `path`.
     public static func read(from path: String) throws -> SafeTensorsFile {
-        guard FileManager.default.fileExists(atPath: path) else { throw SafeTensorsError(path, "no such file") }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { throw SafeTensorsError(path, "no such file") }
+        guard !isFolder.boolValue else { throw SafeTensorsError(path, "is a folder, not a file: name a .safetensors file inside it") }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw SafeTensorsError(path, "cannot be read (\(error.localizedDescription))")

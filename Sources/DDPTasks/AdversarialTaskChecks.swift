@@ -26,6 +26,9 @@ extension TaskSettings {
                 : "its learning rates are constant"
             throw TaskError("--scheduler \(name) does not apply to the \(task) task: \(instead)")
         }
+        if let key = scheduler.givenParameterKeys.first {
+            throw TaskError("--\(key) does not apply to the \(task) task, which has no scheduler of the generic kind")
+        }
         if let lr = optimizer.lr { try TaskError.require(lr > 0, "--lr must be positive, got \(lr)") }
     }
 

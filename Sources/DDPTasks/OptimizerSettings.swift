@@ -67,6 +67,7 @@ public struct OptimizerSettings: ParsableArguments, Sendable {
         guard let name, let defaultLR = Self.defaultLearningRates.first(where: { $0.key == name })?.value else {
             throw TaskError("unknown optimizer '\(name ?? "")': use one of \(Self.names.joined(separator: ", "))")
         }
+        try checkApplicable(to: name)
         let lr = self.lr ?? defaultLR
         let weightDecay = self.weightDecay ?? 0
         let (beta1, beta2) = try betaPair()

@@ -68,6 +68,11 @@ public struct SchedulerSettings: ParsableArguments, Sendable {
             throw TaskError("--scheduler-interval takes step or epoch, got '\(schedulerInterval)'")
         }
         let length = max(1, interval == .step ? run.optimizerSteps : run.epochs)
+        if SchedulerSettings.names.contains(name ?? "none") { try checkApplicable(to: name ?? "none") }
+        if let gamma {
+            // PyTorch takes any factor, but one <= 0 makes the next learning rate invalid an epoch later.
+            try TaskError.require(gamma > 0, "--gamma is the factor each decay multiplies the learning rate by: it must be positive, got \(gamma)")
+        }
         let scheduler: any LRScheduler
         switch name ?? "none" {
         case "none":

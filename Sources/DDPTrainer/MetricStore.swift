@@ -158,6 +158,12 @@ final class MetricStore {
     /// Forgets step values not yet finished (a skipped batch) without logging them.
     func discardStep() { stepEntries.removeAll(keepingCapacity: true) }
 
+    /// The names the values logged so far will appear under: step values not yet finished,
+    /// epoch means still accumulating, and every name already in ``callbackMetrics``.
+    var namesToCome: Set<String> {
+        Set(stepEntries.map(\.name)).union(epochNames.values.joined()).union(callbackMetrics.keys)
+    }
+
     private func update(_ name: String, _ value: Double, progressBar: Bool) {
         callbackMetrics[name] = value
         if progressBar {

@@ -57,6 +57,10 @@ extension Trainer {
         let validationLoader = try validation?.sharded(rank: rank, worldSize: worldSize, remainder: .uneven)
         numTrainingBatches = limitTrainBatches.batches(of: trainLoader.batchesPerEpoch)
         numValidationBatches = validationLoader.map { limitValBatches.batches(of: $0.batchesPerEpoch) } ?? 0
+        if case .batches(let every) = valCheckInterval, numValidationBatches > 0 {
+            try TrainerError.require(every <= numTrainingBatches,
+                "valCheckInterval (\(every) batches) must be at most the number of training batches per epoch (\(numTrainingBatches)), or validation never runs: give a smaller number or a fraction of an epoch")
+        }
         runShape = RunShape(
             worldSize: worldSize, globalBatchSize: trainLoader.globalBatchSize, seed: seed,
             dataOrderSeed: train.sampler.shuffle ? train.sampler.seed : nil,
@@ -68,12 +72,16 @@ extension Trainer {
             firstBatch = try restore(try Checkpoint.read(from: path), source: path, module: module, force: forceResume)
         }
         resumePoint = (currentEpoch, firstBatch)
+        for case let saver as ModelCheckpoint in callbacks {
+            saver.removeLeftovers(trainer: self, resumed: checkpointPath != nil)
+        }
         if enableProgressBar && isGlobalZero {
             progress = ProgressReporter(totalEpochs: maxEpochs == Int.max ? nil : maxEpochs)
         }
 
         try module.onFitStart()
         for callback in callbacks { try callback.onFitStart(self, module) }
+        try discoverValidationMetricNames(module, loader: validationLoader)
         while currentEpoch < maxEpochs && !shouldStop && !reachedMaxSteps {
             try trainEpoch(module, loader: trainLoader, validation: validationLoader, startingAt: firstBatch)
             firstBatch = 0
@@ -223,6 +231,7 @@ extension Trainer {
         resumePoint = (currentEpoch, batchIndex + 1)
 
         let stepValues = metrics.finishStep(communicator: communicator)
+        try checkMonitoredMetrics()
         if stepped && globalStep % logEveryNSteps == 0 { try record(stepValues) }
         try stepSchedulers(.step)
         if stepped, let audit { try audit.check(step: globalStep) }
@@ -270,7 +279,7 @@ extension Trainer {
     public func recordDirectly(_ values: [MetricValue], step: Int) throws {
         guard !values.isEmpty else { return }
         let event = MetricsRecord(step: step, epoch: currentEpoch, values: values)
-        loggedEvents.append(event)
+        if keepsLoggedEvents { loggedEvents.append(event) }
         if isGlobalZero {
             for logger in loggers { try logger.record(event) }
         }

@@ -106,8 +106,11 @@ public final class Trainer {
     public var callbackMetrics: [String: Double] { metrics.callbackMetrics }
     /// The metrics to show in a progress bar.
     public var progressBarMetrics: [MetricValue] { metrics.progressBarMetrics }
-    /// Every logging event of this trainer, in order.
+    /// Every logging event of this trainer, in order, on every rank; kept only when the
+    /// trainer was made with `keepLoggedEvents: true`, so that a long run's memory stays flat.
     public internal(set) var loggedEvents: [MetricsRecord] = []
+    /// Whether ``loggedEvents`` keeps the events (for tests and notebooks; loggers see them all anyway).
+    public let keepsLoggedEvents: Bool
 
     /// This process's rank and the number of ranks.
     public var rank: Int { communicator.rank }
@@ -122,7 +125,8 @@ public final class Trainer {
 
     // MARK: Internals
 
-    let metrics = MetricStore()
+    /// Replaced only while ``discoverValidationMetricNames(_:loader:)`` runs a batch it does not keep.
+    var metrics = MetricStore()
     var resolvedSchedulers: [ResolvedScheduler] = []
     /// Per optimizer: its gradient sync (`nil` in a world of one).
     var gradientSyncs: [GradientSync?] = []
@@ -153,6 +157,10 @@ public final class Trainer {
     var progress: ProgressReporter?
     /// Ends a `fit` whose ranks stop meeting (see ``collectiveTimeout``).
     var watchdog: ProgressWatchdog?
+    /// The names validation logs, learned before training (see ``checkMonitoredMetrics()``).
+    var validationMetricNames: Set<String> = []
+    /// Whether the monitored metrics still await their check after the first training batch.
+    var monitorsUnchecked = false
 
     /// - Throws: ``TrainerError`` for an option out of range.
     public init(
@@ -162,7 +170,7 @@ public final class Trainer {
         valCheckInterval: ValidationInterval = 1.0, checkValEveryNEpoch: Int = 1, logEveryNSteps: Int = 50,
         seed: UInt64? = nil, communicator: (any Communicator)? = nil, callbacks: [any Callback] = [],
         loggers: [any MetricsLogger] = [], enableProgressBar: Bool = true, nonFiniteLoss: NonFiniteLossPolicy = .step, checkConsistency: Int? = nil,
-        collectiveTimeout: Double? = nil
+        collectiveTimeout: Double? = nil, keepLoggedEvents: Bool = false
     ) throws {
         try TrainerError.require((maxEpochs ?? 0) >= 0, "maxEpochs must be >= 0, got \(maxEpochs ?? 0)")
         try TrainerError.require((maxSteps ?? 0) >= 0, "maxSteps must be >= 0, got \(maxSteps ?? 0)")
@@ -201,6 +209,7 @@ public final class Trainer {
         self.nonFiniteLoss = nonFiniteLoss
         self.checkConsistency = checkConsistency
         self.collectiveTimeout = collectiveTimeout
+        keepsLoggedEvents = keepLoggedEvents
     }
 
     /// The seed of rank `rank`'s stream: distinct on every rank, reproducible.

@@ -55,7 +55,7 @@ func trainForResume(_ configuration: ResumeConfiguration, communicator: any Comm
         maxEpochs: configuration.epochs, maxSteps: configuration.maxSteps, logEveryNSteps: 1,
         seed: UInt64(configuration.seed), communicator: communicator,
         callbacks: [checkpoints, EarlyStopping(monitor: "val_loss", patience: 100)],
-        loggers: loggers, enableProgressBar: false)
+        loggers: loggers, enableProgressBar: false, keepLoggedEvents: true)
     trainer.runConfiguration = ["model": "6-\(configuration.hidden)-3 dropout \(configuration.dropout)"]
     trainer.exactConfigurationKeys = ["model"]
     let perRank = configuration.globalBatch / communicator.worldSize

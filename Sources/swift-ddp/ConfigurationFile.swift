@@ -11,22 +11,51 @@ enum ConfigurationFile {
     /// The commands whose options a configuration file gives.
     static let commandsTakingAConfigFile = ["fit", "validate"]
 
+    /// The arguments a command runs with, and where in the `--config` file each option that
+    /// came from it was written.
+    struct Expansion {
+        var arguments: [String]
+        /// `file:line:column` by option name, for the options the file gave and the command line did not.
+        var origins: [String: String] = [:]
+
+        /// `message` led by the file position of the option it names first (`--max-epochs
+        /// must be ...`), when that option's value came from the configuration file.
+        func locating(_ message: String) -> String {
+            guard let range = message.range(of: #"--[a-z0-9]+(-[a-z0-9]+)*"#, options: .regularExpression) else { return message }
+            let name = String(message[range].dropFirst(2))
+            guard let origin = origins[name] else { return message }
+            return "\(origin): \(message)"
+        }
+    }
+
     /// `arguments` (without the program name) with the options of the `--config` file among
     /// them put before the command's own, so that the command line overrides the file.
-    static func expandingConfigFile(in arguments: [String]) throws -> [String] {
+    static func expandingConfigFile(in arguments: [String]) throws -> Expansion {
         // Where the command's options start: after its name, or first for `fit`, the default command.
         let start: Int
         if let first = arguments.first, commandsTakingAConfigFile.contains(first) {
             start = 1
         } else if let first = arguments.first, !first.hasPrefix("-") {
-            return arguments  // another command (bench, inspect, export, help)
+            return Expansion(arguments: arguments)  // another command (bench, inspect, export, help)
         } else {
             start = 0
         }
-        guard let path = configPath(in: arguments[start...]) else { return arguments }
-        var expanded = arguments
-        expanded.insert(contentsOf: try read(path), at: start)
+        guard let path = configPath(in: arguments[start...]) else { return Expansion(arguments: arguments) }
+        let file = try read(path)
+        var expanded = Expansion(arguments: arguments)
+        expanded.arguments.insert(contentsOf: file.map(\.argument), at: start)
+        let givenOnTheCommandLine = Set(arguments[start...].compactMap(optionName))
+        for option in file where !givenOnTheCommandLine.contains(option.name) {
+            expanded.origins[option.name] = option.origin
+        }
         return expanded
+    }
+
+    /// The option an argument gives (`--max-epochs=3`, `--no-amsgrad`, `--lr`), without dashes.
+    private static func optionName(_ argument: String) -> String? {
+        guard argument.hasPrefix("--") else { return nil }
+        let name = argument.dropFirst(2).prefix { $0 != "=" }
+        return name.hasPrefix("no-") ? String(name.dropFirst(3)) : String(name)
     }
 
     /// The value of the last `--config` before a `--` in `arguments`.
@@ -50,7 +79,7 @@ enum ConfigurationFile {
     ///
     /// - Throws: ``CommandError`` naming the file, and the line and column for a syntax
     ///   error, an unknown key or a value of the wrong type.
-    static func read(_ path: String) throws -> [String] {
+    static func read(_ path: String) throws -> [FileOption] {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CommandError("\(path): no such configuration file")
         }
@@ -60,8 +89,16 @@ enum ConfigurationFile {
         return try parse(text, source: path)
     }
 
-    /// The options in YAML `text`, as arguments; `source` names it in errors.
-    static func parse(_ text: String, source: String) throws -> [String] {
+    /// One option a configuration file gives: its name, the argument it stands for, and
+    /// where it was written (`file:line:column`).
+    struct FileOption {
+        var name: String
+        var argument: String
+        var origin: String
+    }
+
+    /// The options in YAML `text`; `source` names it in errors.
+    static func parse(_ text: String, source: String) throws -> [FileOption] {
         let node: Node
         do {
             guard let composed = try Yams.compose(yaml: text) else { return [] }
@@ -80,7 +117,7 @@ enum ConfigurationFile {
             }
             declared.append((name, option, value))
         }
-        var arguments: [String] = []
+        var arguments: [FileOption] = []
         // `key:` with no value (or `null`) leaves the option unset, as if it were not written.
         for (name, option, node) in declared where node.null == nil {
             let value: any OptionValue
@@ -92,16 +129,16 @@ enum ConfigurationFile {
             guard !value.holdsNonFiniteNumber else {
                 throw CommandError("\(source):\(position(node.mark)): '\(name)' takes \(node.sequence == nil ? "a finite number" : "finite numbers"), got \(kind(of: node))")
             }
-            arguments += argument(name, value)
+            arguments.append(FileOption(name: name, argument: argument(name, value), origin: "\(source):\(position(node.mark))"))
         }
         return arguments
     }
 
     /// The argument that gives option `name` its `value`: an on/off flag is `--name` or `--no-name`.
-    private static func argument(_ name: String, _ value: any OptionValue) -> [String] {
-        if let flag = value as? Bool { return [flag ? "--\(name)" : "--no-\(name)"] }
+    private static func argument(_ name: String, _ value: any OptionValue) -> String {
+        if let flag = value as? Bool { return flag ? "--\(name)" : "--no-\(name)" }
         // One argument, so that a value starting with '-' (label-column: -1) stays a value.
-        return ["--\(name)=\(value.argumentText)"]
+        return "--\(name)=\(value.argumentText)"
     }
 
     /// `configuration` as YAML, one key per line, in the order of the options.

@@ -16,6 +16,7 @@ struct Fit: ParsableCommand {
             if LaunchEnvironment.current.rank == 0 { print(try ConfigurationFile.yaml(options), terminator: "") }
             return
         }
+        try options.checkOutputFolders()
         try TrainingJob(configuration: options, launch: .current).fit()
     }
 }

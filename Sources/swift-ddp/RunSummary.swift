@@ -11,8 +11,8 @@ struct RunSummary {
     ]
 
     var metrics: [String: Double]
-    /// The trainer's logging events (empty for a validation pass).
-    var events: [MetricsRecord] = []
+    /// The first and last logged `cycle_loss` (`nil` for a validation pass).
+    var cycleLoss: SeriesEndpoints?
     var module: any TrainingModule
     /// ``untrainedFigures(of:)`` measured before training, by metric name.
     var untrained: [String: Double] = [:]
@@ -46,10 +46,7 @@ struct RunSummary {
 
     /// `cycle_loss A (step s) -> B (step t)`: the first and last training value logged.
     private var cycleLossSeries: String? {
-        let logged = events.flatMap { event in
-            event.values.filter { $0.name == "cycle_loss" }.map { (step: event.step, value: $0.value) }
-        }
-        guard let first = logged.first, let last = logged.last, logged.count > 1 else { return nil }
+        guard let first = cycleLoss?.first, let last = cycleLoss?.last else { return nil }
         return "cycle_loss \(formatted(first.value)) (step \(first.step)) -> \(formatted(last.value)) (step \(last.step))"
     }
 }

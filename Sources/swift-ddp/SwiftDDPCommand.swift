@@ -1,4 +1,5 @@
 import ArgumentParser
+import DDPDistributed
 import Foundation
 
 /// `swift-ddp`: with no subcommand it runs `fit` with the default configuration.
@@ -14,9 +15,11 @@ struct SwiftDDPCommand: ParsableCommand {
     /// `swift-ddp: error: ...`, printed by rank 0 (every rank finds the same mistake before
     /// MPI starts); every rank exits with a non-zero status.
     static func main() {
+        var configuration = ConfigurationFile.Expansion(arguments: NegativeNumberArguments.joined(Array(CommandLine.arguments.dropFirst())))
         do {
             // The options of a `--config` file are parsed with the command line's, before them.
-            var command = try parseAsRoot(ConfigurationFile.expandingConfigFile(in: Array(CommandLine.arguments.dropFirst())))
+            configuration = try ConfigurationFile.expandingConfigFile(in: configuration.arguments)
+            var command = try parseAsRoot(configuration.arguments)
             try command.run()
         } catch {
             let launch = LaunchEnvironment.current
@@ -27,7 +30,8 @@ struct SwiftDDPCommand: ParsableCommand {
             }
             if launch.rank == 0 {
                 let text = (error as? CommandError)?.description ?? oneLine(message(for: error), error)
-                FileHandle.standardError.write(Data("swift-ddp: error: \(text)\n".utf8))
+                let located = configuration.locating(text)
+                FileHandle.standardError.write(Data("swift-ddp: error: \(located.escapingControlCharacters)\n".utf8))
             } else {
                 // Give rank 0 time to print before the launcher ends the job.
                 usleep(1_000_000)

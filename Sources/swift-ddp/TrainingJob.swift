@@ -48,10 +48,11 @@ struct TrainingJob {
             let logDir = configuration.settings.trainer.logDir
             let checkpoints = try Checkpointing.setUp(configuration.checkpointPlan(for: .fit), module: task.module)
             var loggers: [any MetricsLogger] = []
+            let cycleLoss = SeriesEndpoints(metric: "cycle_loss")
             if communicator.isRoot {
                 // A resumed run keeps the rows logged before its checkpoint and continues them.
                 loggers = [try CSVLogger(directory: logDir, continuingBefore: checkpoints.resumedStep),
-                           try TensorBoardLogger(directory: logDir), try CurvesPlot(directory: logDir)]
+                           try TensorBoardLogger(directory: logDir), try CurvesPlot(directory: logDir), cycleLoss]
                 try HyperparametersFile.write(configuration.record, to: logDir)
             }
             let trainer = try configuration.makeTrainer(communicator: communicator, callbacks: checkpoints.callbacks, loggers: loggers)
@@ -68,7 +69,7 @@ struct TrainingJob {
             try trainer.fit(task.module, train: loader, validation: task.validationLoader(),
                             checkpointPath: checkpoints.resumePath, forceResume: configuration.settings.trainer.forceResume)
             if communicator.isRoot {
-                let summary = RunSummary(metrics: trainer.callbackMetrics, events: trainer.loggedEvents, module: task.module,
+                let summary = RunSummary(metrics: trainer.callbackMetrics, cycleLoss: cycleLoss, module: task.module,
                                          untrained: untrained)
                 print("done in \(formatted(MonotonicClock.seconds() - started)) s: " + summary.line)
             }

@@ -31,7 +31,7 @@ func fitTask(
     let trainer = try Trainer(
         maxEpochs: epochs, maxSteps: steps, logEveryNSteps: 1, seed: 0,
         communicator: communicator, enableProgressBar: false,
-        checkConsistency: communicator.worldSize > 1 ? 1 : nil)
+        checkConsistency: communicator.worldSize > 1 ? 1 : nil, keepLoggedEvents: true)
     let start = Date()
     try trainer.fit(module, train: training, validation: validate ? validation : nil)
     var series: [String: [Double]] = [:]

@@ -21,7 +21,7 @@ private struct Run {
                                       everyNTrainSteps: everyNTrainSteps, everyNEpochs: everyNEpochs)
         trainer = try Trainer(maxEpochs: epochs, maxSteps: maxSteps, accumulateGradBatches: accumulate, logEveryNSteps: 1, seed: seed,
                               communicator: communicator ?? LocalCommunicator(), callbacks: [checkpoints],
-                              enableProgressBar: false)
+                              enableProgressBar: false, keepLoggedEvents: true)
     }
 
     func fit(batchSize: Int = 8, dataSeed: UInt64 = 5, from checkpoint: String? = nil, force: Bool = false) throws {

@@ -60,7 +60,8 @@ private final class Poisoned: Module, TrainingModule {
 
     @Test func skipIsCountedAndLogged() throws {
         let module = Poisoned(batch: 1)
-        let trainer = try Trainer(maxEpochs: 2, communicator: LocalCommunicator(), enableProgressBar: false, nonFiniteLoss: .skip)
+        let trainer = try Trainer(maxEpochs: 2, communicator: LocalCommunicator(), enableProgressBar: false, nonFiniteLoss: .skip,
+                                  keepLoggedEvents: true)
         try trainer.fit(module, train: try DataLoader(data, batchSize: 16))
         let batches = trainer.batchesSeen
         #expect(trainer.skippedSteps == 2 && trainer.globalStep == batches - 2)

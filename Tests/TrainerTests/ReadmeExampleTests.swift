@@ -35,7 +35,7 @@ struct ReadmeExampleTests {
         let trainer = try Trainer(maxEpochs: 2, accumulateGradBatches: 2, gradientClipVal: 0.5,
                                   communicator: LocalCommunicator(),
                                   callbacks: [EarlyStopping(monitor: "val_loss"), LearningRateMonitor()],
-                                  enableProgressBar: false)
+                                  enableProgressBar: false, keepLoggedEvents: true)
         try trainer.fit(ReadmeClassifier(), train: DataLoader(training, batchSize: 32),
                         validation: DataLoader(validation, batchSize: 256, shuffle: false))
         let losses = trainer.loggedEvents.compactMap { $0.value(named: "val_loss") }

@@ -133,7 +133,7 @@ struct TrainerLoopTests {
         let monitor = LearningRateMonitor(loggingInterval: .epoch)
         let module = ClassifierModel()
         let trainer = try Trainer(maxEpochs: 20, communicator: LocalCommunicator(), callbacks: [stopping, monitor],
-                                  enableProgressBar: false)
+                                  enableProgressBar: false, keepLoggedEvents: true)
         try trainer.fit(module, train: try DataLoader(ExampleData.classification(), batchSize: 16),
                         validation: try DataLoader(ExampleData.classification(count: 30), batchSize: 16, shuffle: false))
         // minDelta 10: nothing counts as better after the first check, so patience 2 ends epoch 3.

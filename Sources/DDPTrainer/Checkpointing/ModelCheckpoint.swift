@@ -137,7 +137,30 @@ public final class ModelCheckpoint: Callback {
             if saveLast { try AtomicFile.write(data, to: lastPath) }
             // Only now that the new state is safely on disk.
             for file in evicted where file != newFile { try? FileManager.default.removeItem(atPath: path(file)) }
+            AtomicFile.removeAbandonedTemporaries(in: directory)
         }
+    }
+
+    /// Rank 0, once the resumed state (if any) is restored: removes what killed runs left in
+    /// ``directory``, temporary files and, on resume, the checkpoints this run's pruning had
+    /// already evicted (a kill can fall between a save and the eviction it decided).
+    func removeLeftovers(trainer: Trainer, resumed: Bool) {
+        guard trainer.isGlobalZero else { return }
+        AtomicFile.removeAbandonedTemporaries(in: directory)
+        guard resumed, saveTopK >= 0, let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        let keptFiles = Set(kept.map(\.file))
+        for name in names where !keptFiles.contains(name) {
+            guard let step = Self.step(ofCheckpointNamed: name), step <= trainer.globalStep else { continue }
+            try? FileManager.default.removeItem(atPath: path(name))
+        }
+    }
+
+    /// The step of a file named as this callback names checkpoints (`epoch=E-step=S[-vN].safetensors`).
+    static func step(ofCheckpointNamed name: String) -> Int? {
+        guard name.hasPrefix("epoch="), name.hasSuffix(".safetensors"),
+              let stepStart = name.range(of: "-step=") else { return nil }
+        let digits = name[stepStart.upperBound...].prefix { $0.isNumber }
+        return Int(digits)
     }
 
     /// `epoch=E-step=S.safetensors`, with `-vN` when that name is taken.

@@ -1,13 +1,20 @@
 /// The finite values logged under one metric name, against the global step.
+///
+/// Memory stays bounded over any run: past `keptLimit` points, the series thins itself to
+/// half that, keeping each run's low and high point as drawing does.
 struct CurveSeries {
     let name: String
+    /// The most points kept; far more than a picture draws, so thinning never shows.
+    let keptLimit: Int
     private(set) var steps: [Double] = []
     private(set) var values: [Double] = []
     /// Values left out because they were NaN or infinite, which a line cannot show.
     private(set) var nonFiniteCount = 0
 
-    init(name: String) {
+    init(name: String, keptLimit: Int) {
+        precondition(keptLimit >= 4, "a series keeps at least 4 points")
         self.name = name
+        self.keptLimit = keptLimit
     }
 
     mutating func append(step: Int, value: Double) {
@@ -17,6 +24,11 @@ struct CurveSeries {
         }
         steps.append(Double(step))
         values.append(value)
+        if steps.count > keptLimit {
+            let kept = downsampled(limit: keptLimit / 2)
+            steps = kept.map(\.step)
+            values = kept.map(\.value)
+        }
     }
 
     /// At most `limit` points that draw the same picture: beyond the limit, the points are cut

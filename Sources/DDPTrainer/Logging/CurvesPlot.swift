@@ -37,7 +37,7 @@ public final class CurvesPlot: MetricsLogger {
             } else {
                 index = series.count
                 seriesIndex[metric.name] = index
-                series.append(CurveSeries(name: metric.name))
+                series.append(CurveSeries(name: metric.name, keptLimit: 8 * Self.pointLimit))
             }
             series[index].append(step: record.step, value: metric.value)
         }
