@@ -39,6 +39,9 @@ public struct BuiltTask {
         try data.validation.map { try DataLoader($0, batchSize: 256, shuffle: false) }
     }
 
+    /// Whether the module has a test step: the classification tasks do (`test_loss`, `test_acc`).
+    public var hasTestStep: Bool { module is any ClassificationTask }
+
     /// The batches of the data's separate test set, or `nil` when it has none.
     public func testLoader() throws -> DataLoader? {
         try data.testSet().map { try DataLoader($0, batchSize: 256, shuffle: false) }

@@ -73,12 +73,8 @@ struct TrainingJob {
                 print("done in \(formatted(MonotonicClock.seconds() - started)) s: " + summary.line)
             }
             // As a script's `trainer.test` after `trainer.fit`: the trained weights on the unseen test set.
-            if let test = try task.testLoader() {
-                let tester = try configuration.makeTrainer(for: task, communicator: communicator, callbacks: [], loggers: [])
-                let metrics = try tester.test(task.module, data: test)
-                if communicator.isRoot {
-                    print(RunSummary(metrics: metrics, module: task.module).line + " on the \(test.dataset.count) test images")
-                }
+            if task.hasTestStep, let test = try task.testLoader() {
+                try self.test(task, on: test, communicator: communicator)
             }
         }
     }
@@ -100,17 +96,26 @@ struct TrainingJob {
     /// and prints the metrics on rank 0.
     func test() {
         start { communicator, task in
+            guard task.hasTestStep else {
+                throw CommandError("the \(configuration.settings.task) task has no test step (test_loss, test_acc): "
+                    + "test a classification task, such as the classifier")
+            }
             guard task.data.hasTestSet else {
                 throw CommandError("test needs a data set with a separate test set, and \(task.data.source) has none: "
                     + "use --data fashion-mnist, or validate for the held-out validation split")
             }
             _ = try Checkpointing.setUp(configuration.checkpointPlan(for: .test), module: task.module)
             guard let test = try task.testLoader() else { return }
-            let trainer = try configuration.makeTrainer(for: task, communicator: communicator, callbacks: [], loggers: [])
-            let metrics = try trainer.test(task.module, data: test)
-            if communicator.isRoot {
-                print(RunSummary(metrics: metrics, module: task.module).line + " on the \(test.dataset.count) test images")
-            }
+            try self.test(task, on: test, communicator: communicator)
+        }
+    }
+
+    /// Tests `task`'s module on `loader` with a trainer of its own, and prints the figures on rank 0.
+    private func test(_ task: BuiltTask, on loader: DataLoader, communicator: any Communicator) throws {
+        let trainer = try configuration.makeTrainer(for: task, communicator: communicator, callbacks: [], loggers: [])
+        let metrics = try trainer.test(task.module, data: loader)
+        if communicator.isRoot {
+            print(RunSummary(metrics: metrics, module: task.module).line + " on the \(loader.dataset.count) test images")
         }
     }
 }

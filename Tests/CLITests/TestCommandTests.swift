@@ -98,6 +98,13 @@ import Testing
                           + "use --data fashion-mnist, or validate for the held-out validation split"], "\(result)")
     }
 
+    @Test func aTaskWithoutATestStepIsRefusedInOneLine() throws {
+        let result = try CLIRun.run(["test", "--task", "gan", "--checkpoint", "/nonexistent.safetensors"], ranks: 2)
+        #expect(result.exitCode != 0 && !result.timedOut, "\(result)")
+        #expect(CLIRun.errorLines(result) == ["swift-ddp: error: the gan task has no test step (test_loss, test_acc): "
+                                              + "test a classification task, such as the classifier"], "\(result)")
+    }
+
     @Test(arguments: [
         (["--data", "fashion-mnist", "--max-epochs", "1"], nil), ([], 2), (["test", "--checkpoint", "/nonexistent.safetensors"], 2),
     ] as [([String], Int?)])
