@@ -80,10 +80,11 @@ extension TaskDescriptor {
         name: "classifier",
         summary: "CNN or MLP classifier on Fashion-MNIST (--data digits: the built-in digits) or --data (default)"
     ) { settings, generator in
+        // The built-in data is Fashion-MNIST, read as `--data fashion-mnist` reads it (with its test set).
+        let builtin = NamedDataSet.fashionMNIST
         var dataSettings = settings.data
-        // The built-in data is Fashion-MNIST, read as `--data fashion-mnist` reads it.
-        if dataSettings.data == nil { dataSettings.data = NamedDataSet.fashionMNIST.rawValue }
-        let data = try TaskData.load(dataSettings, seed: settings.trainer.seed, builtin: ("Fashion-MNIST", { try FashionMNIST.load() }),
+        if dataSettings.data == nil { dataSettings.data = builtin.rawValue }
+        let data = try TaskData.load(dataSettings, seed: settings.trainer.seed, builtin: (builtin.description, builtin.load),
                                      labels: .classes, classCount: settings.model.classes)
         let defaults = ClassifierDefaults(for: data)
         let batchSize = settings.trainer.batchSize ?? 32
@@ -128,13 +129,10 @@ public struct ClassifierDefaults: Sendable {
 
     public static let fashionMNIST = ClassifierDefaults(model: "cnn", maxEpochs: 3, scheduler: "cosine")
     public static let other = ClassifierDefaults(model: "mlp", maxEpochs: TrainerSettings.defaultMaxEpochs, scheduler: nil)
+}
 
-    init(model: String, maxEpochs: Int, scheduler: String?) {
-        self.model = model
-        self.maxEpochs = maxEpochs
-        self.scheduler = scheduler
-    }
-
+extension ClassifierDefaults {
+    /// The defaults that suit `data`.
     init(for data: TaskData) {
         self = data.namedSet == .fashionMNIST ? .fashionMNIST : .other
     }
