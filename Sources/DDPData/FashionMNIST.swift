@@ -7,7 +7,13 @@ public enum FashionMNIST {
     /// The Debian package that installs the files.
     public static let package = "dataset-fashion-mnist"
     /// Where that package puts them.
-    public static let directory = "/usr/share/datasets/fashion-mnist"
+    public static let packageDirectory = "/usr/share/datasets/fashion-mnist"
+    /// The environment variable that names another folder holding the same files.
+    public static let directoryVariable = "SWIFT_DDP_FASHION_MNIST_DIR"
+    /// Where the files are read from: `$SWIFT_DDP_FASHION_MNIST_DIR`, or the package's folder.
+    public static var directory: String {
+        ProcessInfo.processInfo.environment[directoryVariable].flatMap { $0.isEmpty ? nil : $0 } ?? packageDirectory
+    }
     public static let classCount = 10
 
     /// The two parts of the set, as published.
@@ -26,9 +32,10 @@ public enum FashionMNIST {
                             from folder: String = directory) throws -> TensorDataset {
         let path = folder + "/" + part.imagesFile
         guard FileManager.default.fileExists(atPath: path) else {
+            let override = folder == packageDirectory ? "" : ", or set \(directoryVariable) to a folder that holds its files"
             throw DataError.invalidArgument(
                 "Fashion-MNIST is not installed (\(path) is missing): install the Debian package \(package) "
-                + "(apt-get install \(package); launch/swift-ddp and launch/test install it)")
+                + "(apt-get install \(package); launch/swift-ddp and launch/test install it)\(override)")
         }
         return try DataSource.load(path: path, layout: layout)
     }

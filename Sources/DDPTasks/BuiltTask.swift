@@ -13,9 +13,12 @@ public struct BuiltTask {
     public var requiresEveryInitialWeight: Bool
     /// One line about the model, for the start of a run.
     public var summary: String
+    /// The epochs to train when `--max-epochs` is not given.
+    public var defaultMaxEpochs: Int
 
     public init(module: any TrainingModule, data: TaskData, batchSize: Int, shuffle: Bool, seed: UInt64,
-                requiresEveryInitialWeight: Bool = true, summary: String) {
+                requiresEveryInitialWeight: Bool = true, summary: String,
+                defaultMaxEpochs: Int = TrainerSettings.defaultMaxEpochs) {
         self.module = module
         self.data = data
         self.batchSize = batchSize
@@ -23,6 +26,7 @@ public struct BuiltTask {
         self.seed = seed
         self.requiresEveryInitialWeight = requiresEveryInitialWeight
         self.summary = summary
+        self.defaultMaxEpochs = defaultMaxEpochs
     }
 
     /// The training batches, built as for one process (the trainer shards them over the ranks).
@@ -33,6 +37,14 @@ public struct BuiltTask {
     /// The validation batches, or `nil` when there is no validation set.
     public func validationLoader() throws -> DataLoader? {
         try data.validation.map { try DataLoader($0, batchSize: 256, shuffle: false) }
+    }
+
+    /// Whether the module has a test step: the classification tasks do (`test_loss`, `test_acc`).
+    public var hasTestStep: Bool { module is any ClassificationTask }
+
+    /// The batches of the data's separate test set, or `nil` when it has none.
+    public func testLoader() throws -> DataLoader? {
+        try data.testSet().map { try DataLoader($0, batchSize: 256, shuffle: false) }
     }
 
     /// Checks the optimizer and scheduler settings by building them once, so that a bad

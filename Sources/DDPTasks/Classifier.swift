@@ -1,5 +1,5 @@
-/// Classifies samples with an MLP (or a small CNN) trained on cross-entropy: the default
-/// task, on the built-in handwritten digits.
+/// Classifies samples with an MLP or a small CNN trained on cross-entropy: the default task,
+/// on Fashion-MNIST.
 ///
 /// The module is the network itself, so its weights have the names of the equivalent
 /// PyTorch `nn.Sequential` (`0.weight`, `0.bias`, `2.weight`, ...) and load from one.
@@ -73,17 +73,24 @@ public final class Classifier: Module, ClassificationTask {
 }
 
 extension TaskDescriptor {
-    /// `classifier`: an MLP (`--hidden`) or CNN (`--model cnn`) on the digits or `--data`,
-    /// trained with SGD (lr 0.05, momentum 0.9) unless told otherwise.
+    /// `classifier`: a CNN (`--model cnn`) or MLP (`--hidden`) on Fashion-MNIST or `--data`,
+    /// trained with SGD (lr 0.05, momentum 0.9) unless told otherwise; the model, the number of
+    /// epochs and the scheduler default to what suits the data (``ClassifierDefaults``).
     public static let classifier = TaskDescriptor(
         name: "classifier",
-        summary: "MLP (or --model cnn) classifier on the built-in digits or --data (default)"
+        summary: "CNN or MLP classifier on Fashion-MNIST (--data digits: the built-in digits) or --data (default)"
     ) { settings, generator in
-        let data = try TaskData.load(settings.data, seed: settings.trainer.seed, builtin: ("the built-in digits", { try Digits.load() }),
+        // The built-in data is Fashion-MNIST, read as `--data fashion-mnist` reads it (with its test set).
+        let builtin = NamedDataSet.fashionMNIST
+        var dataSettings = settings.data
+        if dataSettings.data == nil { dataSettings.data = builtin.rawValue }
+        let data = try TaskData.load(dataSettings, seed: settings.trainer.seed, builtin: (builtin.description, builtin.load),
                                      labels: .classes, classCount: settings.model.classes)
+        let defaults = ClassifierDefaults(for: data)
         let batchSize = settings.trainer.batchSize ?? 32
+        let model = settings.model.model ?? defaults.model
         let net: Sequential
-        switch settings.model.model ?? "mlp" {
+        switch model {
         case "mlp":
             net = Classifier.mlp(features: data.featureCount, hidden: settings.model.hidden?.elements ?? [256, 256], classes: data.classCount,
                                  using: &generator)
@@ -97,10 +104,36 @@ extension TaskDescriptor {
             $0.lr = $0.lr ?? 0.05
             $0.momentum = $0.momentum ?? 0.9
         }
-        let module = Classifier(net: net, optimizer: optimizer, scheduler: settings.scheduler,
-                                runLength: settings.runLength(trainingCount: data.training.count, batchSize: batchSize))
+        var scheduler = settings.scheduler
+        scheduler.name = scheduler.name ?? defaults.scheduler
+        let module = Classifier(net: net, optimizer: optimizer, scheduler: scheduler,
+                                runLength: settings.runLength(trainingCount: data.training.count, batchSize: batchSize,
+                                                              defaultMaxEpochs: defaults.maxEpochs))
         return BuiltTask(module: module, data: data, batchSize: batchSize, shuffle: settings.data.shuffle,
                          seed: settings.trainer.seed,
-                         summary: "\(settings.model.model ?? "mlp") classifier, \(module.parameterCount) parameters, \(data.classCount) classes")
+                         summary: "\(model) classifier, \(module.parameterCount) parameters, \(data.classCount) classes",
+                         defaultMaxEpochs: defaults.maxEpochs)
+    }
+}
+
+/// What the classifier trains when `--model`, `--max-epochs` and `--scheduler` are not
+/// given, by data: on Fashion-MNIST's 28x28 images, the small CNN for 3 epochs with a cosine
+/// learning rate (about 89.7% test accuracy in under a minute on 2 ranks of a 2-core
+/// machine); on anything else (the digits, data files), the MLP for 20 epochs at a constant
+/// rate (the digits: about 97% in seconds).
+public struct ClassifierDefaults: Sendable {
+    public var model: String
+    public var maxEpochs: Int
+    /// `nil`: no scheduler.
+    public var scheduler: String?
+
+    public static let fashionMNIST = ClassifierDefaults(model: "cnn", maxEpochs: 3, scheduler: "cosine")
+    public static let other = ClassifierDefaults(model: "mlp", maxEpochs: TrainerSettings.defaultMaxEpochs, scheduler: nil)
+}
+
+extension ClassifierDefaults {
+    /// The defaults that suit `data`.
+    init(for data: TaskData) {
+        self = data.namedSet == .fashionMNIST ? .fashionMNIST : .other
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 
 /// Where a task's samples come from and how they are split and ordered.
 public struct DataSettings: ParsableArguments, Sendable {
-    @Option(help: "A data set by name (digits, fashion-mnist) or a data file: CSV (header recognised, label last), .npy or IDX (default: the task's built-in data).") public var data: String?
+    @Option(help: "A data set by name (digits, fashion-mnist) or a data file: CSV (header recognised, label last), .npy or IDX (default: the task's built-in data; the classifier's is fashion-mnist).") public var data: String?
     @Option(help: "The CSV label column, by header name or 0-based index (default: the last).") public var labelColumn: String?
     @Option(help: "Share of samples held out for validation, fixed by the seed (0: none).") public var valSplit = 0.1
     @Flag(inversion: .prefixedNo, help: "Shuffle the training data every epoch.") public var shuffle = true
@@ -27,6 +27,14 @@ enum NamedDataSet: String, CustomStringConvertible {
         case .fashionMNIST: try FashionMNIST.load(.training)
         }
     }
+
+    /// Whether the set has a separate test part, never trained or validated on.
+    var hasTestPart: Bool { self == .fashionMNIST }
+
+    /// The separate test part, in the layout of ``load()``.
+    func loadTestPart() throws -> TensorDataset? {
+        hasTestPart ? try FashionMNIST.load(.test) : nil
+    }
 }
 
 /// A task's samples, split into training and validation parts.
@@ -39,6 +47,8 @@ public struct TaskData {
     public var classCount: Int
     /// What the samples are, for messages: a file path or the built-in set's name.
     public var source: String
+    /// The named set the samples come from, whose test part ``testSet()`` reads.
+    var namedSet: NamedDataSet?
 
     /// Loads `settings.path` (or `builtin` when there is none) and splits it, the validation
     /// part drawn by `seed` alone (not by the number of ranks).
@@ -89,11 +99,24 @@ public struct TaskData {
         }
         let sampleShape = Array(dataset.inputs.shape.dropFirst())
         guard settings.valSplit > 0 else {
-            return TaskData(training: dataset, validation: nil, sampleShape: sampleShape, classCount: classCount, source: source)
+            return TaskData(training: dataset, validation: nil, sampleShape: sampleShape, classCount: classCount,
+                            source: source, namedSet: named)
         }
         let (training, validation) = try randomSplit(dataset, validationFraction: settings.valSplit, seed: seed)
         return TaskData(training: training, validation: validation.count > 0 ? validation : nil,
-                        sampleShape: sampleShape, classCount: classCount, source: source)
+                        sampleShape: sampleShape, classCount: classCount, source: source, namedSet: named)
+    }
+
+    /// Whether the samples come with a separate test set (Fashion-MNIST's 10,000 test images).
+    public var hasTestSet: Bool { namedSet?.hasTestPart ?? false }
+
+    /// The separate test set, read when asked for, or `nil` when the data has none (the
+    /// digits, data files): the validation split is no test set, since it may have chosen
+    /// the checkpoint.
+    public func testSet() throws -> TensorDataset? {
+        guard let test = try namedSet?.loadTestPart() else { return nil }
+        if classCount > 0 { try test.validateLabels(classCount: classCount, source: source + " (test images)") }
+        return test
     }
 
     /// The number of input features of one sample.

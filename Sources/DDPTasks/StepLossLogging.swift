@@ -13,7 +13,8 @@ extension StepLossLogging {
 }
 
 /// A classification task: trained on the cross-entropy of its ``logits(_:)``, validated by
-/// `val_loss` and `val_acc` (both averaged over ranks).
+/// `val_loss` and `val_acc` and tested by `test_loss` and `test_acc` (Lightning's names), each
+/// the mean over every rank's samples.
 public protocol ClassificationTask: StepLossLogging {
     /// Class scores, `[batch, classes]`.
     func logits(_ inputs: Tensor) -> Tensor
@@ -25,9 +26,18 @@ extension ClassificationTask {
     }
 
     public func validationStep(_ batch: Batch, batchIndex: Int) throws {
+        logLossAndAccuracy(of: batch, prefix: "val")
+    }
+
+    public func testStep(_ batch: Batch, batchIndex: Int) throws {
+        logLossAndAccuracy(of: batch, prefix: "test")
+    }
+
+    /// Logs `<prefix>_loss` (cross-entropy) and `<prefix>_acc` (the share classified right).
+    private func logLossAndAccuracy(of batch: Batch, prefix: String) {
         let scores = logits(batch.inputs)
-        log("val_loss", crossEntropy(scores, targets: batch.labels), progressBar: true)
+        log(prefix + "_loss", crossEntropy(scores, targets: batch.labels), progressBar: true)
         let correct = zip(scores.argmax(alongAxis: 1), batch.labels).filter { $0 == $1 }.count
-        log("val_acc", Double(correct) / Double(batch.count), progressBar: true)
+        log(prefix + "_acc", Double(correct) / Double(batch.count), progressBar: true)
     }
 }

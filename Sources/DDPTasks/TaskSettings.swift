@@ -21,14 +21,22 @@ public struct TaskSettings: ParsableArguments, Sendable {
     /// The task's name in the registry (`classifier`, `finetune`, ...).
     public var task: String { model.task }
 
+    /// The number of epochs to train: `--max-epochs`, or `taskDefault` when it is not given.
+    public func maxEpochs(taskDefault: Int = TrainerSettings.defaultMaxEpochs) -> Int {
+        trainer.maxEpochs ?? taskDefault
+    }
+
     /// How long the run is in epochs and optimizer steps, for schedulers sized to the run.
-    public func runLength(trainingCount: Int, batchSize: Int) -> SchedulerSettings.RunLength {
+    public func runLength(
+        trainingCount: Int, batchSize: Int, defaultMaxEpochs: Int = TrainerSettings.defaultMaxEpochs
+    ) -> SchedulerSettings.RunLength {
+        let maxEpochs = maxEpochs(taskDefault: defaultMaxEpochs)
         let perRank = (trainingCount + worldSize - 1) / worldSize
         let batches = (perRank + batchSize - 1) / batchSize
         let accumulate = trainer.accumulateGradBatches
         let stepsPerEpoch = max(1, (batches + accumulate - 1) / accumulate)
-        let steps = min(trainer.maxSteps ?? Int.max, stepsPerEpoch * trainer.maxEpochs)
-        let epochs = min(trainer.maxEpochs, (steps + stepsPerEpoch - 1) / stepsPerEpoch)
+        let steps = min(trainer.maxSteps ?? Int.max, stepsPerEpoch * maxEpochs)
+        let epochs = min(maxEpochs, (steps + stepsPerEpoch - 1) / stepsPerEpoch)
         return .init(epochs: epochs, optimizerSteps: steps)
     }
 }

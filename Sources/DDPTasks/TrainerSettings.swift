@@ -6,7 +6,8 @@ import ArgumentParser
 /// key in a configuration file, and its default is the property's initial value. An
 /// optional without a default is left out of `--print-config` when not given.
 public struct TrainerSettings: ParsableArguments, Sendable {
-    @Option(help: "Passes over the training data.") public var maxEpochs = 20
+    @Option(help: "Passes over the training data (default: the task's, 20; the classifier on Fashion-MNIST: \(ClassifierDefaults.fashionMNIST.maxEpochs)).")
+    public var maxEpochs: Int?
     @Option(help: "Stop after this many optimizer steps.") public var maxSteps: Int?
     @Option(help: "Samples per rank per batch, as in Lightning (default 32; the lbfgs task: all samples).") public var batchSize: Int?
     @Option(help: "Batches whose gradients add up to one optimizer step.") public var accumulateGradBatches = 1
@@ -35,6 +36,9 @@ public struct TrainerSettings: ParsableArguments, Sendable {
     public var collectiveTimeout = 300.0
 
     public init() {}
+
+    /// The number of epochs of a task that states none.
+    public static let defaultMaxEpochs = 20
 
     /// The trainer's options that change what a resumed run computes; the rest (epochs,
     /// steps, batch size, seed, logging, checkpoints) may change on resume, or the trainer

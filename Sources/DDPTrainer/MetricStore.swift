@@ -7,7 +7,7 @@ import Foundation
 /// Collectives happen at fixed points only (end of a training batch, end of an epoch), so
 /// every rank issues them alike as long as every rank logs the same names.
 final class MetricStore {
-    enum Stage { case training, validation, idle }
+    enum Stage { case training, validation, test, idle }
 
     private struct StepEntry {
         var name: String
@@ -28,8 +28,7 @@ final class MetricStore {
     var currentBatchSize = 1
 
     private var stepEntries: [StepEntry] = []
-    /// Epoch accumulators of training and of validation, kept apart: validation runs
-    /// inside a training epoch.
+    /// Epoch accumulators of each stage, kept apart: validation runs inside a training epoch.
     private var epochNames: [Stage: [String]] = [:]
     private var epochEntries: [Stage: [String: EpochEntry]] = [:]
 
@@ -40,9 +39,10 @@ final class MetricStore {
     private(set) var progressBarMetrics: [MetricValue] = []
 
     func log(_ name: String, _ value: Double, onStep: Bool?, onEpoch: Bool?, progressBar: Bool, syncDist: Bool) {
-        let inTraining = stage != .validation
-        let logStep = onStep ?? inTraining
-        let logEpoch = onEpoch ?? !inTraining
+        // Validation and test log epoch means by default, training step values.
+        let evaluating = stage == .validation || stage == .test
+        let logStep = onStep ?? !evaluating
+        let logEpoch = onEpoch ?? evaluating
         let both = logStep && logEpoch
         if logStep {
             stepEntries.append(StepEntry(name: both ? name + "_step" : name, value: value,
@@ -54,7 +54,7 @@ final class MetricStore {
             var entry = epochEntries[stage, default: [:]][key, default: EpochEntry()]
             entry.weightedSum += value * Double(currentBatchSize)
             entry.weight += Double(currentBatchSize)
-            entry.syncDist = entry.syncDist || syncDist || stage == .validation
+            entry.syncDist = entry.syncDist || syncDist || evaluating
             entry.progressBar = entry.progressBar || progressBar
             epochEntries[stage, default: [:]][key] = entry
         }
@@ -84,7 +84,7 @@ final class MetricStore {
     }
 
     /// The epoch means logged since the last call, weighted by batch size; synced ones (and
-    /// every validation metric) over all ranks' samples.
+    /// every validation and test metric) over all ranks' samples.
     ///
     /// The synced means are exchanged with one all-gather of names and sums, so a rank that
     /// had no batch (a validation set smaller than the world) still agrees with the others.

@@ -16,11 +16,11 @@ extension TrainingModule {
     /// Logs a scalar, as Lightning's `self.log`.
     ///
     /// - Parameters:
-    ///   - onStep: log this step's value (default: `true` in training, `false` in validation).
+    ///   - onStep: log this step's value (default: `true` in training, `false` in validation and test).
     ///   - onEpoch: log the epoch's mean, weighted by batch size (default: the opposite).
     ///     Both: logged as `name_step` and `name_epoch`.
     ///   - progressBar: show it in the progress bar.
-    ///   - syncDist: average it over ranks (validation epoch metrics are always averaged).
+    ///   - syncDist: average it over ranks (validation and test epoch metrics are always averaged).
     ///     A collective: every rank must log the same names in the same order.
     ///
     /// Outside `fit` it does nothing.

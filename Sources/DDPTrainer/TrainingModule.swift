@@ -55,6 +55,9 @@ public protocol TrainingModule: Module {
     /// One validation step: compute and ``log(_:_:onStep:onEpoch:progressBar:syncDist:)`` metrics.
     /// Runs in `eval()` mode with gradients off.
     func validationStep(_ batch: Batch, batchIndex: Int) throws
+    /// One test step (``Trainer/test(_:data:)``): compute and log metrics, named `test_...` by
+    /// convention. Runs in `eval()` mode with gradients off.
+    func testStep(_ batch: Batch, batchIndex: Int) throws
 
     /// Steps `optimizer` with `closure` (the default: `optimizer.step(closure: closure)`).
     /// Override for alternating schedules or warm-up; to skip a step, call `closure()` alone.
@@ -94,6 +97,10 @@ extension TrainingModule {
 
     public func validationStep(_ batch: Batch, batchIndex: Int) throws {
         throw TrainerError("\(type(of: self)) got validation data but has no validation step: implement validationStep(_:batchIndex:) or pass no validation loader")
+    }
+
+    public func testStep(_ batch: Batch, batchIndex: Int) throws {
+        throw TrainerError("\(type(of: self)) has no test step: implement testStep(_:batchIndex:) to test it")
     }
 
     public func optimizerStep(

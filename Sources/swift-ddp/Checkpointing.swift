@@ -8,6 +8,8 @@ struct CheckpointPlan: Equatable {
         case fit
         /// `validate --checkpoint`: load the weights of `resumeFrom`, write nothing.
         case validate
+        /// `test --checkpoint`: the same, for a test pass.
+        case test
     }
 
     var purpose: Purpose
@@ -16,14 +18,14 @@ struct CheckpointPlan: Equatable {
     /// `checkpoint-every-n-steps`: a checkpoint every N optimizer steps besides the one per
     /// epoch and `last.safetensors`.
     var everyNSteps: Int?
-    /// `resume` (fit) or `checkpoint` (validate): the checkpoint to start from.
+    /// `resume` (fit) or `checkpoint` (validate, test): the checkpoint to start from.
     var resumeFrom: String?
     /// `force-resume`: resume even where the run's settings differ from the checkpoint's.
     var forceResume: Bool
 }
 
 /// What checkpointing adds to a run: the callbacks that write checkpoints (fit), and the
-/// checkpoint to resume from (fit; for `validate` its weights are loaded into the module).
+/// checkpoint to resume from (fit; for `validate` and `test` its weights are loaded into the module).
 struct CheckpointSetup {
     var callbacks: [any Callback] = []
     var resumePath: String?
@@ -31,15 +33,15 @@ struct CheckpointSetup {
     var resumedStep: Int?
 }
 
-/// Checkpointing for `fit` and `validate`, in one place.
+/// Checkpointing for `fit`, `validate` and `test`, in one place.
 enum Checkpointing {
     /// Sets up checkpoints for a run of `module` as `plan` says; called on every rank before
     /// training or validation starts.
     ///
     /// `fit` saves a checkpoint after every epoch (keeping the newest, as Lightning's default
     /// `ModelCheckpoint`), every `everyNSteps` optimizer steps when asked, and the state at
-    /// each save and at the end in `last.safetensors`. `validate` loads the weights of the
-    /// plan's checkpoint into `module`.
+    /// each save and at the end in `last.safetensors`. `validate` and `test` load the weights
+    /// of the plan's checkpoint into `module`.
     static func setUp(_ plan: CheckpointPlan, module: any TrainingModule) throws -> CheckpointSetup {
         switch plan.purpose {
         case .fit:
@@ -52,8 +54,10 @@ enum Checkpointing {
                 setup.resumedStep = try Checkpoint.read(from: path).progress.globalStep
             }
             return setup
-        case .validate:
-            guard let path = plan.resumeFrom else { throw CommandError("validate needs --checkpoint FILE") }
+        case .validate, .test:
+            guard let path = plan.resumeFrom else {
+                throw CommandError("\(plan.purpose == .test ? "test" : "validate") needs --checkpoint FILE")
+            }
             try Checkpoint.read(from: path).loadModelState(into: module, source: path)
             return CheckpointSetup()
         }

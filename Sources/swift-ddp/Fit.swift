@@ -4,7 +4,7 @@ import DDPTasks
 /// `swift-ddp fit` (the default command): trains a task with the data-parallel trainer.
 struct Fit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a task (the default command; with no options: an MLP on the built-in digits).")
+        abstract: "Train a task (the default command; with no options: a small CNN on Fashion-MNIST, then its test).")
 
     @OptionGroup var options: RunConfiguration
     @Flag(help: "Print the resolved configuration as YAML (which --config accepts) and exit.")

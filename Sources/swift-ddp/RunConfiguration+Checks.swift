@@ -12,7 +12,7 @@ extension RunConfiguration {
             }
         }
         let trainer = settings.trainer
-        try require(trainer.maxEpochs >= 1, "--max-epochs must be at least 1, got \(trainer.maxEpochs)")
+        if let maxEpochs = trainer.maxEpochs { try require(maxEpochs >= 1, "--max-epochs must be at least 1, got \(maxEpochs)") }
         if let maxSteps = trainer.maxSteps { try require(maxSteps >= 1, "--max-steps must be at least 1, got \(maxSteps)") }
         if let batchSize = trainer.batchSize {
             try require(batchSize >= 1, "--batch-size must be at least 1 (samples per rank), got \(batchSize)")

@@ -8,12 +8,14 @@ extension RunConfiguration {
         return taskSettings
     }
 
-    /// The trainer this configuration describes, on `communicator`.
-    func makeTrainer(communicator: any Communicator, callbacks: [any Callback], loggers: [any MetricsLogger]) throws -> Trainer {
+    /// The trainer this configuration describes for `task`, on `communicator`.
+    func makeTrainer(
+        for task: BuiltTask, communicator: any Communicator, callbacks: [any Callback], loggers: [any MetricsLogger]
+    ) throws -> Trainer {
         let trainer = settings.trainer
         let interval = trainer.valCheckInterval
         return try Trainer(
-            maxEpochs: trainer.maxEpochs, maxSteps: trainer.maxSteps, accumulateGradBatches: trainer.accumulateGradBatches,
+            maxEpochs: settings.maxEpochs(taskDefault: task.defaultMaxEpochs), maxSteps: trainer.maxSteps, accumulateGradBatches: trainer.accumulateGradBatches,
             gradientClipVal: trainer.gradientClipVal,
             gradientClipAlgorithm: GradientClipAlgorithm(rawValue: trainer.gradientClipAlgorithm) ?? .norm,
             limitTrainBatches: trainer.limitTrainBatches?.limit ?? .all, limitValBatches: trainer.limitValBatches?.limit ?? .all,

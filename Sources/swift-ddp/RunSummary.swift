@@ -6,7 +6,7 @@ import DDPTasks
 struct RunSummary {
     /// The metrics shown when logged, in this order.
     static let shownMetrics = [
-        "val_acc", "val_loss", "mode_coverage", "high_quality_fraction", "val_real_accuracy", "val_cycle_loss",
+        "test_acc", "test_loss", "val_acc", "val_loss", "mode_coverage", "high_quality_fraction", "val_real_accuracy", "val_cycle_loss",
         "val_translation_error", "d_loss", "g_loss", "train_loss",
     ]
 

@@ -3,7 +3,7 @@ import Foundation
 
 /// A configured run of a task on this process's rank: everything that can go wrong with the
 /// user's options or data is found when it is made, before MPI starts, so every rank fails
-/// alike and at once; then ``start(_:)`` joins the other ranks and trains or validates.
+/// alike and at once; then ``start(_:)`` joins the other ranks and trains, validates or tests.
 struct TrainingJob {
     let configuration: RunConfiguration
     let launch: LaunchEnvironment
@@ -55,7 +55,7 @@ struct TrainingJob {
                            try TensorBoardLogger(directory: logDir), try CurvesPlot(directory: logDir), cycleLoss]
                 try HyperparametersFile.write(configuration.record, to: logDir)
             }
-            let trainer = try configuration.makeTrainer(communicator: communicator, callbacks: checkpoints.callbacks, loggers: loggers)
+            let trainer = try configuration.makeTrainer(for: task, communicator: communicator, callbacks: checkpoints.callbacks, loggers: loggers)
             trainer.runConfiguration = configuration.exactnessRecord
             trainer.exactConfigurationKeys = configuration.keysThatChangeTheRun
             let loader = try task.trainingLoader()
@@ -73,6 +73,10 @@ struct TrainingJob {
                                          untrained: untrained)
                 print("done in \(formatted(MonotonicClock.seconds() - started)) s: " + summary.line)
             }
+            // As a script's `trainer.test` after `trainer.fit`: the trained weights on the unseen test set.
+            if task.hasTestStep, let test = try task.testLoader() {
+                try self.test(task, on: test, communicator: communicator)
+            }
         }
     }
 
@@ -83,9 +87,36 @@ struct TrainingJob {
                 throw CommandError("validate needs validation samples: set --val-split above 0")
             }
             _ = try Checkpointing.setUp(configuration.checkpointPlan(for: .validate), module: task.module)
-            let trainer = try configuration.makeTrainer(communicator: communicator, callbacks: [], loggers: [])
+            let trainer = try configuration.makeTrainer(for: task, communicator: communicator, callbacks: [], loggers: [])
             let metrics = try trainer.validate(task.module, data: validation)
             if communicator.isRoot { print(RunSummary(metrics: metrics, module: task.module).line) }
+        }
+    }
+
+    /// Tests the task's model from the checkpoint in the plan on the data's separate test set
+    /// and prints the metrics on rank 0.
+    func test() {
+        start { communicator, task in
+            guard task.hasTestStep else {
+                throw CommandError("the \(configuration.settings.task) task has no test step (test_loss, test_acc): "
+                    + "test a classification task, such as the classifier")
+            }
+            guard task.data.hasTestSet else {
+                throw CommandError("test needs a data set with a separate test set, and \(task.data.source) has none: "
+                    + "use --data fashion-mnist, or validate for the held-out validation split")
+            }
+            _ = try Checkpointing.setUp(configuration.checkpointPlan(for: .test), module: task.module)
+            guard let test = try task.testLoader() else { return }
+            try self.test(task, on: test, communicator: communicator)
+        }
+    }
+
+    /// Tests `task`'s module on `loader` with a trainer of its own, and prints the figures on rank 0.
+    private func test(_ task: BuiltTask, on loader: DataLoader, communicator: any Communicator) throws {
+        let trainer = try configuration.makeTrainer(for: task, communicator: communicator, callbacks: [], loggers: [])
+        let metrics = try trainer.test(task.module, data: loader)
+        if communicator.isRoot {
+            print(RunSummary(metrics: metrics, module: task.module).line + " on the \(loader.dataset.count) test images")
         }
     }
 }

@@ -79,28 +79,29 @@ import Testing
 
     @Test(arguments: [nil, 2] as [Int?])
     func anOptimizerHyperParameterOutOfRange(ranks: Int?) throws {
-        try expectOneLineError(["--optimizer", "adam", "--betas", "0.9,1.5"], ranks: ranks, containing: ["1.5"])
-        try expectOneLineError(["--momentum=-0.5"], ranks: ranks, containing: ["momentum", "-0.5"])
+        try expectOneLineError(["--data", "digits", "--optimizer", "adam", "--betas", "0.9,1.5"], ranks: ranks, containing: ["1.5"])
+        try expectOneLineError(["--data", "digits", "--momentum=-0.5"], ranks: ranks, containing: ["momentum", "-0.5"])
     }
 
     @Test func anUnknownOptimizerOrScheduler() throws {
         try expectOneLineError(["--optimizer", "adamm"], containing: ["unknown optimizer 'adamm'", "adamw"])
         try expectOneLineError(["--scheduler", "cosine-annealing"], containing: ["unknown scheduler 'cosine-annealing'"])
-        try expectOneLineError(["--scheduler", "step"], containing: ["--step-size"])
+        try expectOneLineError(["--data", "digits", "--scheduler", "step"], containing: ["--step-size"])
     }
 
     @Test(arguments: [nil, 2] as [Int?])
     func aMissingOrDamagedCheckpointToResumeFrom(ranks: Int?) throws {
         let logs = try makeTemporaryFolder()
-        try expectOneLineError(["--resume", logs + "/none.safetensors", "--log-dir", logs], ranks: ranks,
+        try expectOneLineError(["--data", "digits", "--resume", logs + "/none.safetensors", "--log-dir", logs], ranks: ranks,
                                containing: ["none.safetensors", "does not exist"])
         // A file cut short: reported, and left as it was.
         let damaged = logs + "/damaged.safetensors"
         let bytes = Data([16, 0, 0, 0, 0, 0, 0, 0]) + Data("{\"a\":".utf8)
         try bytes.write(to: URL(fileURLWithPath: damaged))
-        try expectOneLineError(["--resume", damaged, "--log-dir", logs], ranks: ranks, containing: ["damaged.safetensors"])
+        try expectOneLineError(["--data", "digits", "--resume", damaged, "--log-dir", logs], ranks: ranks,
+                               containing: ["damaged.safetensors"])
         #expect(try Data(contentsOf: URL(fileURLWithPath: damaged)) == bytes)
-        try expectOneLineError(["--resume", "last", "--log-dir", logs], ranks: ranks, containing: ["last.safetensors"])
+        try expectOneLineError(["--data", "digits", "--resume", "last", "--log-dir", logs], ranks: ranks, containing: ["last.safetensors"])
     }
 
     @Test(arguments: [nil, 2] as [Int?])

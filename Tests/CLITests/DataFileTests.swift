@@ -46,7 +46,7 @@ import Testing
     }
 
     @Test func validateWithAMissingCheckpointIsOneLineOnEveryRank() throws {
-        let result = try CLIRun.run(["validate", "--checkpoint", "/tmp/no-such-model.safetensors"], ranks: 2)
+        let result = try CLIRun.run(["validate", "--data", "digits", "--checkpoint", "/tmp/no-such-model.safetensors"], ranks: 2)
         #expect(result.exitCode != 0 && !result.timedOut, "\(result)")
         let lines = CLIRun.errorLines(result)
         #expect(lines.count == 1 && lines[0].hasPrefix("swift-ddp: error: ") && lines[0].contains("/tmp/no-such-model.safetensors"),

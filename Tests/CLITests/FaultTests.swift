@@ -19,7 +19,7 @@ import Testing
 
     @Test func divergenceStopsWithOneLineAndNoCheckpointAfterIt() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let result = try CLIRun.run(["--lr", "1e6", "--max-epochs", "3", "--log-dir", folder], ranks: 2, timeout: 60)
+        let result = try CLIRun.run(["--data", "digits", "--lr", "1e6", "--max-epochs", "3", "--log-dir", folder], ranks: 2, timeout: 60)
         #expect(!result.timedOut && result.exitCode != 0, "\(result)")
         let lines = CLIRun.errorLines(result)
         #expect(lines.count == 1, "\(result)")
@@ -31,7 +31,8 @@ import Testing
 
     @Test func continuingIntoNaNWeightsRefusesToCheckpointThem() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let result = try CLIRun.run(["--debug", "--lr", "1e6", "--max-epochs", "2", "--nan-policy", "continue", "--log-dir", folder])
+        let result = try CLIRun.run(["--debug", "--data", "digits", "--lr", "1e6", "--max-epochs", "2", "--nan-policy", "continue",
+                                     "--log-dir", folder])
         #expect(!result.timedOut && result.exitCode != 0, "\(result)")
         let lines = CLIRun.errorLines(result)
         #expect(lines.count == 1 && lines[0].hasPrefix("swift-ddp: error: refusing to save a checkpoint at step"), "\(result)")
@@ -40,7 +41,7 @@ import Testing
 
     @Test func skipOnTwoRanksSkipsAlikeAndEndsWithFiniteWeights() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let result = try CLIRun.run(["--lr", "1e6", "--max-epochs", "2", "--nan-policy", "skip", "--check-consistency", "1",
+        let result = try CLIRun.run(["--data", "digits", "--lr", "1e6", "--max-epochs", "2", "--nan-policy", "skip", "--check-consistency", "1",
                                      "--log-dir", folder], ranks: 2, timeout: 60)
         #expect(!result.timedOut && result.exitCode == 0, "\(result)")
         let skipped = try CLIRun.metric("skipped_steps", in: folder)
@@ -56,7 +57,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let timeout = 3.0
         let job = BackgroundJob {
-            try CLIRun.run(["--max-epochs", "100000", "--collective-timeout", String(timeout), "--log-dir", folder],
+            try CLIRun.run(["--data", "digits", "--max-epochs", "100000", "--collective-timeout", String(timeout), "--log-dir", folder],
                            ranks: 2, timeout: 120)
         }
         // Rank 1, once its heartbeat shows it training (however long starting takes).

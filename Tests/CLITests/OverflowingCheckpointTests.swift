@@ -16,8 +16,9 @@ import Testing
     }
 
     @Test(arguments: [
-        ["inspect", "FILE"], ["validate", "--checkpoint", "FILE"], ["--resume", "FILE", "--max-epochs", "1"],
-        ["--init-from", "FILE", "--max-epochs", "1"], ["export", "FILE", "--out", "FILE.out"],
+        ["inspect", "FILE"], ["validate", "--checkpoint", "FILE", "--data", "digits"], ["test", "--checkpoint", "FILE"],
+        ["--resume", "FILE", "--max-epochs", "1", "--data", "digits"], ["--init-from", "FILE", "--max-epochs", "1", "--data", "digits"],
+        ["export", "FILE", "--out", "FILE.out"],
     ])
     func everyCommandThatReadsItRefusesIt(arguments: [String]) throws {
         let path = try Self.overflowingCheckpoint()

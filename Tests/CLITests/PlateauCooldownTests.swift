@@ -25,12 +25,12 @@ import Testing
     @Test func cooldownReachesThePlateauScheduler() throws {
         let folder = try makeTemporaryFolder()
         let refused = try CLIRun.run([
-            "fit", "--debug", "--scheduler", "plateau", "--cooldown=-1", "--max-steps", "1", "--log-dir", folder + "/refused"])
+            "fit", "--debug", "--data", "digits", "--scheduler", "plateau", "--cooldown=-1", "--max-steps", "1", "--log-dir", folder + "/refused"])
         #expect(refused.exitCode == 1)
         #expect(CLIRun.errorLines(refused) == ["swift-ddp: error: ReduceLROnPlateau: invalid patience 10 or cooldown -1: use values >= 0"])
 
         let run = try CLIRun.run([
-            "fit", "--debug", "--scheduler", "plateau", "--cooldown", "2", "--max-epochs", "2", "--limit-train-batches", "2",
+            "fit", "--debug", "--data", "digits", "--scheduler", "plateau", "--cooldown", "2", "--max-epochs", "2", "--limit-train-batches", "2",
             "--limit-val-batches", "1", "--log-dir", folder + "/run"])
         #expect(run.exitCode == 0, "\(run)")
     }

@@ -17,9 +17,9 @@ import Testing
     }
 
     static let cases: [Case] = [
-        Case(task: "classifier", options: [], globalBatch: 32, steps: 6),
-        Case(task: "classifier", options: ["--model", "cnn", "--optimizer", "adam", "--lr", "0.01", "--check-consistency", "1"], globalBatch: 32, steps: 4),
-        Case(task: "classifier", options: ["--accumulate-grad-batches", "2", "--gradient-clip-val", "0.5",
+        Case(task: "classifier", options: ["--data", "digits"], globalBatch: 32, steps: 6),
+        Case(task: "classifier", options: ["--data", "digits", "--model", "cnn", "--optimizer", "adam", "--lr", "0.01", "--check-consistency", "1"], globalBatch: 32, steps: 4),
+        Case(task: "classifier", options: ["--data", "digits", "--accumulate-grad-batches", "2", "--gradient-clip-val", "0.5",
                                            "--scheduler", "onecycle", "--scheduler-interval", "step"], globalBatch: 16, steps: 4),
         Case(task: "finetune", options: [], globalBatch: 32, steps: 6),
         Case(task: "lbfgs", options: [], globalBatch: nil, steps: 3),

@@ -7,7 +7,7 @@ import Testing
 /// on one process and on another number of ranks; a run with other settings is refused.
 @Suite(.serialized) struct ResumeCommandTests {
     /// 3 epochs of 26 batches (1,617 training digits, 64 per global batch): steps 0-77.
-    let common = ["--max-epochs", "3", "--batch-size", "64", "--hidden", "32", "--log-every-n-steps", "1", "--seed", "3"]
+    let common = ["--data", "digits", "--max-epochs", "3", "--batch-size", "64", "--hidden", "32", "--log-every-n-steps", "1", "--seed", "3"]
 
     func weights(_ logs: String) throws -> [String: [Float]] {
         let file = try SafeTensorsFile.read(from: logs + "/checkpoints/last.safetensors")

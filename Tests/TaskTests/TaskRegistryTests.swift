@@ -17,15 +17,33 @@ import Testing
     }
 
     @Test func classifierWeightsHaveTheNamesOfAPyTorchSequential() throws {
-        let task = try TaskRegistry.build(TaskSettings.parse(["--hidden", "32,16"]))
+        let task = try TaskRegistry.build(TaskSettings.parse(["--data", "digits", "--hidden", "32,16"]))
         #expect(task.module.stateDict().map(\.name) == ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"])
         #expect(task.module.stateDict()[0].tensor.shape == [32, 64])
         #expect(task.data.classCount == 10)
         #expect(task.data.training.count + (task.data.validation?.count ?? 0) == Digits.sampleCount)
     }
 
+    @Test func theDefaultClassifierTrainsTheCNNOnFashionMNISTAndTheDigitsKeepTheMLP() throws {
+        let fashion = try TaskRegistry.build(TaskSettings.parse([]))
+        #expect(fashion.data.source == "Fashion-MNIST" && fashion.summary.hasPrefix("cnn classifier"), "\(fashion.summary)")
+        #expect(fashion.data.training.count == 54_000 && fashion.defaultMaxEpochs == 3)
+        #expect(try fashion.module.configureOptimizers().entries[0].scheduler?.scheduler is CosineAnnealingLR)
+        #expect(try fashion.testLoader()?.dataset.count == 10_000)
+
+        let digits = try TaskRegistry.build(TaskSettings.parse(["--data", "digits"]))
+        #expect(digits.data.source == "the built-in digits" && digits.summary.hasPrefix("mlp classifier"), "\(digits.summary)")
+        #expect(digits.defaultMaxEpochs == 20 && !digits.data.hasTestSet)
+        #expect(try digits.testLoader() == nil)
+        #expect(try digits.module.configureOptimizers().entries[0].scheduler == nil)
+        // Options given win over the data's defaults.
+        let chosen = try TaskRegistry.build(TaskSettings.parse(["--model", "mlp", "--scheduler", "none", "--max-epochs", "2"]))
+        #expect(chosen.summary.hasPrefix("mlp classifier") && chosen.data.source == "Fashion-MNIST")
+        #expect(try chosen.module.configureOptimizers().entries[0].scheduler == nil)
+    }
+
     @Test func cnnReadsFlatDigitsAsImages() throws {
-        let task = try TaskRegistry.build(TaskSettings.parse(["--model", "cnn"]))
+        let task = try TaskRegistry.build(TaskSettings.parse(["--data", "digits", "--model", "cnn"]))
         let names = task.module.stateDict().map(\.name)
         #expect(names == ["1.weight", "1.bias", "4.weight", "4.bias", "8.weight", "8.bias"])
         let batch = task.data.training.batch(at: [0, 1, 2])
@@ -34,9 +52,9 @@ import Testing
     }
 
     @Test func theSeedFixesTheInitialWeightsAndTheSplit() throws {
-        let first = try TaskRegistry.build(TaskSettings.parse(["--seed", "3"]))
-        let second = try TaskRegistry.build(TaskSettings.parse(["--seed", "3"]))
-        let other = try TaskRegistry.build(TaskSettings.parse(["--seed", "4"]))
+        let first = try TaskRegistry.build(TaskSettings.parse(["--data", "digits", "--seed", "3"]))
+        let second = try TaskRegistry.build(TaskSettings.parse(["--data", "digits", "--seed", "3"]))
+        let other = try TaskRegistry.build(TaskSettings.parse(["--data", "digits", "--seed", "4"]))
         let same = first.module.parameters()[0].scalars == second.module.parameters()[0].scalars
         let different = first.module.parameters()[0].scalars != other.module.parameters()[0].scalars
         #expect(same && different)
@@ -73,7 +91,7 @@ import Testing
         let path = folder + "/other.safetensors"
         try SafeTensorsFile(tensors: [("encoder.weight", Tensor.zeros([2, 2]))]).write(to: path)
         #expect {
-            try TaskRegistry.build(TaskSettings.parse(["--init-from", path]))
+            try TaskRegistry.build(TaskSettings.parse(["--data", "digits", "--init-from", path]))
         } throws: { error in
             "\(error)".contains("none of its 1 tensors is named as a weight of this model (expected names such as 0.weight")
         }
@@ -81,7 +99,7 @@ import Testing
 
     @Test func anOptimizerHyperParameterOutOfRangeFailsWhenTheTaskIsBuilt() {
         #expect {
-            try TaskRegistry.build(TaskSettings.parse(["--optimizer", "adam", "--betas", "0.9,1.5"]))
+            try TaskRegistry.build(TaskSettings.parse(["--data", "digits", "--optimizer", "adam", "--betas", "0.9,1.5"]))
         } throws: { error in
             "\(error)".contains("beta") && "\(error)".contains("1.5")
         }
@@ -89,7 +107,7 @@ import Testing
 
     @Test func labelsOutsideTheClassCountAreAnErrorNamingTheData() {
         #expect {
-            try TaskRegistry.build(TaskSettings.parse(["--classes", "5"]))
+            try TaskRegistry.build(TaskSettings.parse(["--data", "digits", "--classes", "5"]))
         } throws: { error in
             "\(error)".contains("the built-in digits") && "\(error)".contains("outside the model's 5 classes")
         }
@@ -115,7 +133,7 @@ import Testing
 
     @Test func onecycleIsSizedToTheWholeRunWhenSteppedPerStep() throws {
         let settings = try TaskSettings.parse([
-            "--scheduler", "onecycle", "--scheduler-interval", "step", "--batch-size", "100", "--max-epochs", "3",
+            "--data", "digits", "--scheduler", "onecycle", "--scheduler-interval", "step", "--batch-size", "100", "--max-epochs", "3",
             "--val-split", "0",
         ])
         let task = try TaskRegistry.build(settings)

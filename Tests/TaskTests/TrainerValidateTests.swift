@@ -4,7 +4,7 @@ import Testing
 /// `Trainer.validate(_:data:)`, which `swift-ddp validate` runs.
 @Suite(.serialized) struct TrainerValidateTests {
     @Test func validatingAfterFittingReportsTheMetricsOfTheLastValidation() throws {
-        let task = try TaskRegistry.build(TaskSettings.parse(["--hidden", "32", "--max-epochs", "2"]))
+        let task = try TaskRegistry.build(TaskSettings.parse(["--data", "digits", "--hidden", "32", "--max-epochs", "2"]))
         let validation = try #require(try task.validationLoader())
         let fitting = try Trainer(maxEpochs: 2, enableProgressBar: false)
         try fitting.fit(task.module, train: task.trainingLoader(), validation: validation)
