@@ -36,6 +36,13 @@ public final class ManagedOptimizer {
         optimizer.zeroGrad(setToNone: setToNone)
     }
 
+    /// Averages this optimizer's gradients over the ranks now (a collective: every rank calls
+    /// it), so that reading them, or stepping the raw ``optimizer``, sees the average. The
+    /// next ``step(closure:)`` does not average them again. A no-op on one rank.
+    public func synchronizeGradients() {
+        trainer.synchronizeGradients(of: index)
+    }
+
     /// Updates the parameters; returns the closure's loss (averaged over ranks), or `nil`
     /// without a closure or when the step was skipped.
     @discardableResult
