@@ -9,7 +9,9 @@ import DDPTensor
 /// automatic optimization the trainer's closure has done that, and the step clips the
 /// gradients through `configureGradientClipping` before the update.
 ///
-/// ``optimizer`` is the raw optimizer: stepping it directly skips all of this.
+/// ``optimizer`` is the raw optimizer: stepping it directly skips all of this. In automatic
+/// optimization the trainer's closure has averaged the gradients (the step is counted, not
+/// clipped); in manual optimization call ``synchronizeGradients()`` first.
 public final class ManagedOptimizer {
     /// The optimizer from `configureOptimizers()`.
     public let optimizer: any Optimizer
