@@ -10,7 +10,9 @@ The recipes:
   `accumulate_grad_batches` (Lightning steps on the epoch's last batch; the loss is still
   divided by `accumulate_grad_batches`);
 - an `optimizer_step` override that steps the raw optimizer, `optimizer.optimizer.step(closure)`
-  (Lightning counts the step: `global_step`, step-interval schedulers, logging, `max_steps`).
+  (Lightning counts the step: `global_step`, step-interval schedulers, logging, `max_steps`);
+- an `optimizer_step` override that runs the closure alone on odd batches (the parameters
+  stay, but Lightning counts the batch as a step all the same).
 
 The initial weights and the data are in the file, so the Swift test
 (Tests/TrainerTests/StepTraceTests.swift) replays the recipes exactly, on one rank and on
@@ -65,7 +67,9 @@ class Regression(pl.LightningModule):
         return loss
 
     def optimizer_step(self, epoch, batch_idx, optimizer, optimizer_closure):
-        if self.recipe["raw_step"]:
+        if self.recipe["closure_alone_on_odd_batches"] and batch_idx % 2 == 1:
+            optimizer_closure()
+        elif self.recipe["raw_step"]:
             optimizer.optimizer.step(closure=optimizer_closure)
         else:
             optimizer.step(closure=optimizer_closure)
@@ -109,13 +113,20 @@ def run(recipe):
 recipes = {
     # 7 batches per epoch, windows of 3: the epoch's last window holds one batch.
     "accumulate_3_partial_window": {"max_epochs": 2, "max_steps": None, "accumulate_grad_batches": 3,
-                                    "raw_step": False, "step_lr": None, "log_every_n_steps": 1},
+                                    "raw_step": False, "closure_alone_on_odd_batches": False, "step_lr": None,
+                                    "log_every_n_steps": 1},
     # The raw optimizer stepped in optimizer_step; max_steps alone ends the fit.
     "raw_optimizer_step": {"max_epochs": None, "max_steps": 5, "accumulate_grad_batches": 1,
-                           "raw_step": True, "step_lr": 2, "log_every_n_steps": 2},
+                           "raw_step": True, "closure_alone_on_odd_batches": False, "step_lr": 2,
+                           "log_every_n_steps": 2},
     # The same with accumulation over 2 batches.
     "raw_optimizer_step_accumulate_2": {"max_epochs": None, "max_steps": 3, "accumulate_grad_batches": 2,
-                                        "raw_step": True, "step_lr": 1, "log_every_n_steps": 1},
+                                        "raw_step": True, "closure_alone_on_odd_batches": False, "step_lr": 1,
+                                        "log_every_n_steps": 1},
+    # The closure alone on odd batches, the wrapped step on even ones.
+    "closure_alone_every_other_batch": {"max_epochs": None, "max_steps": 4, "accumulate_grad_batches": 1,
+                                        "raw_step": False, "closure_alone_on_odd_batches": True, "step_lr": 1,
+                                        "log_every_n_steps": 1},
 }
 output = {"lightning": pl.__version__, "torch": torch.__version__,
           "recipes": {name: run(recipe) for name, recipe in recipes.items()}}
