@@ -156,7 +156,6 @@ extension Trainer {
     /// keeps the loss for the next step's check (a non-finite one until that step).
     func noteBackward(loss: Float) {
         for index in gradientsSynced.indices { gradientsSynced[index] = false }
-        manualBackwardThisBatch = true
         if manualLoss?.isFinite ?? true { manualLoss = Double(loss) }
     }
 

@@ -77,7 +77,6 @@ extension Trainer {
         if automatic {
             try optimizeAutomatically(module, batch)
         } else {
-            manualBackwardThisBatch = false
             _ = try module.trainingStep(batch, batchIndex: batchIndex, optimizerIndex: 0)
             try checkReplicasAfterManualBatch()
         }

@@ -141,10 +141,8 @@ public final class Trainer {
     /// Optimizer indices whose step the trainer skipped during the current batch (no loss on
     /// any rank, or ``NonFiniteLossPolicy/skip``).
     var skippedThisBatch: [Int] = []
-    /// Whether the current manual training step called `manualBackward`.
-    var manualBackwardThisBatch = false
-    /// Compares the replicas after a manual training step that ran a backward pass (several
-    /// ranks only): a step on unaveraged gradients must not go unnoticed.
+    /// Compares the replicas after every manual training step (several ranks only): a step
+    /// on unaveraged gradients must not go unnoticed.
     var manualReplicaAudit: ParameterAudit?
     /// Accumulation windows completed (a progress counter kept in checkpoints).
     var windowsCompleted = 0

@@ -7,6 +7,8 @@ public final class ManualGradientModel: Module, TrainingModule {
     public enum Use: String, CaseIterable, Sendable {
         /// The raw optimizer stepped right after `manualBackward`, on this rank's own gradients.
         case rawStep = "raw-step"
+        /// `manualBackward` on even batches, the raw optimizer stepped on odd ones (with no backward).
+        case rawStepInTheNextBatch = "raw-step-in-the-next-batch"
         /// `synchronizeGradients()`, a read of the gradients, then the raw optimizer's step.
         case synchronizedRawStep = "synchronized-raw-step"
         /// `clipGradients` between `manualBackward` and the wrapped optimizer's step.
@@ -35,10 +37,19 @@ public final class ManualGradientModel: Module, TrainingModule {
 
     public func trainingStep(_ batch: Batch, batchIndex: Int) throws -> Tensor? {
         let optimizer: ManagedOptimizer = optimizers()
+        if use == .rawStepInTheNextBatch {
+            if batchIndex % 2 == 0 {
+                optimizer.zeroGrad()
+                try manualBackward(mseLoss(linear(batch.inputs), batch.targets!))
+            } else {
+                try optimizer.optimizer.step()
+            }
+            return nil
+        }
         optimizer.zeroGrad()
         try manualBackward(mseLoss(linear(batch.inputs), batch.targets!))
         switch use {
-        case .rawStep:
+        case .rawStep, .rawStepInTheNextBatch:
             try optimizer.optimizer.step()
         case .synchronizedRawStep:
             optimizer.synchronizeGradients()

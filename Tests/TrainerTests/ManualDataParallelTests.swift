@@ -35,6 +35,13 @@ import Testing
         }
     }
 
+    @Test func aRawStepInABatchWithoutBackwardIsCaughtToo() throws {
+        for (rank, run) in try Self.onTwoRanks(.rawStepInTheNextBatch).enumerated() {
+            let error = try #require(run.error, "rank \(rank) trained on with replicas that differ")
+            #expect(error.contains("parameters differ across ranks after batch 1 of epoch 0"), "rank \(rank): \(error)")
+        }
+    }
+
     @Test func aRawStepAloneIsFine() throws {
         #expect(try Self.fit(.rawStep, communicator: LocalCommunicator()).error == nil)
     }
