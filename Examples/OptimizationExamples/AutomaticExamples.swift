@@ -218,7 +218,7 @@ public final class CustomOptimizerModel: Module, TrainingModule {
 }
 
 /// The raw optimizer stepped from `optimizerStep` with the trainer's closure (which has
-/// already synced the gradients): no clipping and no step counting by the trainer.
+/// already synced the gradients): no clipping, and the step counts as in Lightning.
 public final class RawStepModel: Module, TrainingModule {
     let net = exampleMLP([6, 16, 3], seed: 8)
     public override var namedChildren: [(String, Module)] { [("net", net)] }

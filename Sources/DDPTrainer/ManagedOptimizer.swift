@@ -9,7 +9,9 @@ import DDPTensor
 /// automatic optimization the trainer's closure has done that, and the step clips the
 /// gradients through `configureGradientClipping` before the update.
 ///
-/// ``optimizer`` is the raw optimizer: stepping it directly skips all of this.
+/// ``optimizer`` is the raw optimizer: stepping it directly skips all of this. In automatic
+/// optimization the trainer's closure has averaged the gradients (the step is counted, not
+/// clipped); in manual optimization call ``synchronizeGradients()`` first.
 public final class ManagedOptimizer {
     /// The optimizer from `configureOptimizers()`.
     public let optimizer: any Optimizer
@@ -34,6 +36,13 @@ public final class ManagedOptimizer {
     /// Clears this optimizer's gradients (dropped, or filled with zeros).
     public func zeroGrad(setToNone: Bool = true) {
         optimizer.zeroGrad(setToNone: setToNone)
+    }
+
+    /// Averages this optimizer's gradients over the ranks now (a collective: every rank calls
+    /// it), so that reading them, or stepping the raw ``optimizer``, sees the average. The
+    /// next ``step(closure:)`` does not average them again. A no-op on one rank.
+    public func synchronizeGradients() {
+        trainer.synchronizeGradients(of: index)
     }
 
     /// Updates the parameters; returns the closure's loss (averaged over ranks), or `nil`

@@ -126,6 +126,8 @@ extension Trainer {
             return all.joined().filter { !own.contains(ObjectIdentifier($0)) && seen.insert(ObjectIdentifier($0)).inserted }
         }
         audit = checkConsistency.map { ParameterAudit(parameters: module.parameters(), communicator: communicator, interval: $0) }
+        manualReplicaAudit = !automatic && worldSize > 1
+            ? ParameterAudit(parameters: module.parameters(), communicator: communicator, interval: 1) : nil
     }
 
     /// The trainer's clipping and accumulation apply to automatic optimization only; in
@@ -169,142 +171,6 @@ extension Trainer {
             let union = perOptimizer.joined().filter { seen.insert(ObjectIdentifier($0)).inserted }
             let shared = GradientSync(parameters: ordered(union), communicator: communicator)
             gradientSyncs = Array(repeating: shared, count: optimizers.count)
-        }
-    }
-
-    /// One training epoch, with the validation runs that fall in it, from batch `firstBatch`
-    /// (later than 0 when resuming mid-epoch).
-    func trainEpoch(_ module: some TrainingModule, loader: DataLoader, validation: DataLoader?, startingAt firstBatch: Int = 0) throws {
-        module.train()
-        metrics.stage = .training
-        try module.onTrainEpochStart()
-        for callback in callbacks { try callback.onTrainEpochStart(self, module) }
-
-        let batches = loader.batches(epoch: currentEpoch, skippingBatches: firstBatch).makeIterator()
-        var index = firstBatch
-        progress?.startEpoch(currentEpoch, batches: numTrainingBatches)
-        while index < numTrainingBatches, let batch = batches.next() {
-            batchIndex = index
-            isLastBatch = index == numTrainingBatches - 1
-            try trainBatch(module, batch)
-            noteProgress()
-            progress?.update(batch: index + 1, metrics: progressBarMetrics.map { ($0.name, $0.value) })
-            if let validation, shouldValidate(afterBatch: index) {
-                try validate(module, loader: validation)
-            }
-            try reachCheckpointBoundary(.batchEnd(stepped: !steppedThisBatch.isEmpty, lastOfEpoch: index + 1 == numTrainingBatches))
-            index += 1
-            if shouldStop || reachedMaxSteps { break }
-        }
-
-        let epochValues = try metrics.finishEpoch(.training, communicator: communicator)
-        try record(epochValues + skippedStepsValues)
-        progress?.endEpoch(metrics: progressBarMetrics.map { ($0.name, $0.value) })
-        try module.onTrainEpochEnd()
-        for callback in callbacks { try callback.onTrainEpochEnd(self, module) }
-        try stepSchedulers(.epoch)
-        // Stopping is decided on shared numbers, but a rank-local decision must not split the job.
-        if worldSize > 1 {
-            var flag = [shouldStop ? 1.0 : 0.0]
-            flag.withUnsafeMutableBufferPointer { communicator.allReduce($0, .max) }
-            shouldStop = flag[0] > 0
-        }
-    }
-
-    /// One training batch: the optimization, counters, step metrics, step schedulers.
-    func trainBatch(_ module: some TrainingModule, _ batch: Batch) throws {
-        metrics.currentBatchSize = batch.count
-        try module.onTrainBatchStart(batch, batchIndex: batchIndex)
-        for callback in callbacks { try callback.onTrainBatchStart(self, module, batch: batch, batchIndex: batchIndex) }
-
-        steppedThisBatch.removeAll(keepingCapacity: true)
-        if automatic {
-            try optimizeAutomatically(module, batch)
-        } else {
-            _ = try module.trainingStep(batch, batchIndex: batchIndex, optimizerIndex: 0)
-        }
-        batchesSeen += 1
-        samplesSeen += batch.count * worldSize
-        let stepped = !steppedThisBatch.isEmpty
-        if stepped { globalStep += 1 }
-        // From here on this batch is trained: a checkpoint continues after it.
-        resumePoint = (currentEpoch, batchIndex + 1)
-
-        let stepValues = metrics.finishStep(communicator: communicator)
-        try checkMonitoredMetrics()
-        if stepped && globalStep % logEveryNSteps == 0 { try record(stepValues) }
-        try stepSchedulers(.step)
-        if stepped, let audit { try audit.check(step: globalStep) }
-        try module.onTrainBatchEnd(batch, batchIndex: batchIndex)
-        for callback in callbacks { try callback.onTrainBatchEnd(self, module, batch: batch, batchIndex: batchIndex) }
-    }
-
-    private func shouldValidate(afterBatch index: Int) -> Bool {
-        numValidationBatches > 0
-            && (currentEpoch + 1) % checkValEveryNEpoch == 0
-            && valCheckInterval.isCheckpoint(batchIndex: index, batchCount: numTrainingBatches)
-    }
-
-    /// Runs the validation loop: `eval()` mode, no gradients, metrics averaged over ranks.
-    func validate(_ module: some TrainingModule, loader: DataLoader) throws {
-        let wasTraining = module.isTraining
-        module.eval()
-        metrics.stage = .validation
-        try module.onValidationEpochStart()
-        for callback in callbacks { try callback.onValidationEpochStart(self, module) }
-        try noGrad {
-            let batches = loader.batches(epoch: 0).makeIterator()
-            var index = 0
-            while index < numValidationBatches, let batch = batches.next() {
-                metrics.currentBatchSize = batch.count
-                try module.validationStep(batch, batchIndex: index)
-                noteProgress()
-                index += 1
-            }
-        }
-        metrics.discardStep()
-        try record(try metrics.finishEpoch(.validation, communicator: communicator))
-        try module.onValidationEpochEnd()
-        for callback in callbacks { try callback.onValidationEpochEnd(self, module) }
-        module.train(wasTraining)
-        metrics.stage = .training
-    }
-
-    /// Keeps a logging event at the last completed step (and, on rank 0, hands it to the loggers).
-    func record(_ values: [MetricValue]) throws {
-        try recordDirectly(values, step: max(globalStep - 1, 0))
-    }
-
-    /// Logs values straight to the loggers at `step`, outside the module's metrics (learning rates).
-    public func recordDirectly(_ values: [MetricValue], step: Int) throws {
-        guard !values.isEmpty else { return }
-        let event = MetricsRecord(step: step, epoch: currentEpoch, values: values)
-        if keepsLoggedEvents { loggedEvents.append(event) }
-        if isGlobalZero {
-            for logger in loggers { try logger.record(event) }
-        }
-    }
-
-    /// The logged value of `name` that `user` decides on; a missing one is an error when
-    /// `strict`, else `nil` (the decision is skipped).
-    public func monitoredMetric(_ name: String, by user: String, strict: Bool) throws -> Double? {
-        if let value = callbackMetrics[name] { return value }
-        guard strict else { return nil }
-        let available = callbackMetrics.keys.sorted().joined(separator: ", ")
-        throw TrainerError("\(user) monitors '\(name)', which was not logged (logged: \(available.isEmpty ? "nothing" : available)): log it, or set strict: false to skip the check")
-    }
-
-    /// Steps the schedulers whose interval has come (automatic optimization only).
-    func stepSchedulers(_ interval: SchedulerInterval) throws {
-        guard automatic, let module else { return }
-        for entry in resolvedSchedulers where entry.configuration.interval == interval && schedulerIsDue(entry) {
-            var metric: Double?
-            if let monitor = entry.configuration.monitor {
-                guard let value = try monitoredMetric(monitor, by: "\(type(of: entry.scheduler))",
-                                                      strict: entry.configuration.strict) else { continue }
-                metric = value
-            }
-            try module.lrSchedulerStep(entry.scheduler, metric: metric)
         }
     }
 }

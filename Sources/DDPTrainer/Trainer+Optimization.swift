@@ -26,6 +26,10 @@ extension Trainer {
                 lastClosureHadLoss = true
                 try module.optimizerStep(epoch: currentEpoch, batchIndex: batchIndex, optimizer: optimizer,
                                          optimizerIndex: index, closure: closure)
+                // As Lightning, the batch counts as a step whatever the override did with the
+                // optimizer (stepped the raw one, or ran the closure alone), unless the trainer
+                // itself skipped the step.
+                if !steppedThisBatch.contains(index) && !skippedThisBatch.contains(index) { steppedThisBatch.append(index) }
             } else {
                 _ = try closure()
             }
@@ -113,6 +117,7 @@ extension Trainer {
             loss = try optimizer.optimizer.step(closure: wrapped)
         } catch let skipped as SkippedStep {
             if skipped.nonFinite { countSkippedStep() }
+            if !skippedThisBatch.contains(index) { skippedThisBatch.append(index) }
             return nil
         }
         gradientsSynced[index] = false

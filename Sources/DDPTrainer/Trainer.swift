@@ -60,7 +60,10 @@ public final class Trainer {
 
     /// The epoch being trained (0-based).
     public internal(set) var currentEpoch = 0
-    /// Training batches after which at least one optimizer stepped.
+    /// Training batches after which at least one optimizer stepped. In automatic
+    /// optimization, as in Lightning, every batch that closes an accumulation window counts,
+    /// whatever an overridden `optimizerStep` does (the raw optimizer stepped, or the closure
+    /// run alone), unless the trainer skipped the step (no loss, or a non-finite one skipped).
     public internal(set) var globalStep = 0
     /// The index of the batch being trained within its epoch.
     public internal(set) var batchIndex = 0
@@ -137,8 +140,14 @@ public final class Trainer {
     var toggled: [(Tensor, Bool)] = []
     var module: (any TrainingModule)?
     var automatic = true
-    /// Optimizer indices that stepped during the current batch.
+    /// Optimizer indices whose step counts for the current batch (see ``globalStep``).
     var steppedThisBatch: [Int] = []
+    /// Optimizer indices whose step the trainer skipped during the current batch (no loss on
+    /// any rank, or ``NonFiniteLossPolicy/skip``).
+    var skippedThisBatch: [Int] = []
+    /// Compares the replicas after every manual training step (several ranks only): a step
+    /// on unaveraged gradients must not go unnoticed.
+    var manualReplicaAudit: ParameterAudit?
     /// Accumulation windows completed (a progress counter kept in checkpoints).
     var windowsCompleted = 0
     /// Whether the last closure evaluation had a loss on some rank.

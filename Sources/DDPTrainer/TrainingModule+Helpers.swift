@@ -90,8 +90,12 @@ extension TrainingModule {
     }
 
     /// Backpropagates `loss` (manual optimization's `loss.backward()`). Gradients stay on
-    /// this rank until an optimizer's `step()` syncs them, so accumulating over several
-    /// calls costs no communication.
+    /// this rank until an optimizer's `step()`, `clipGradients` or `synchronizeGradients()`
+    /// averages them over the ranks, so accumulating over several calls costs no
+    /// communication. Until then `.grad` holds this rank's own gradients: read them after
+    /// `synchronizeGradients()`. On several ranks the trainer compares the replicas after
+    /// every training step: one that changed the parameters with unaveraged gradients (a raw
+    /// `optimizer.optimizer.step()`) ends `fit` with ``ManualReplicaDriftError`` on every rank.
     public func manualBackward(_ loss: Tensor) throws {
         try TrainerError.require(loss.count == 1, "manualBackward needs a one-element loss, got shape \(loss.shape)")
         trainer.noteBackward(loss: loss.item)

@@ -60,7 +60,10 @@ public protocol TrainingModule: Module {
     func testStep(_ batch: Batch, batchIndex: Int) throws
 
     /// Steps `optimizer` with `closure` (the default: `optimizer.step(closure: closure)`).
-    /// Override for alternating schedules or warm-up; to skip a step, call `closure()` alone.
+    /// Override for alternating schedules or warm-up; to leave the parameters unchanged, call
+    /// `closure()` alone. As in Lightning, the batch counts as a global step either way, and
+    /// also when the override steps the raw `optimizer.optimizer` with the closure (which
+    /// averages the gradients over the ranks, but is not clipped).
     func optimizerStep(
         epoch: Int, batchIndex: Int, optimizer: ManagedOptimizer, optimizerIndex: Int,
         closure: @escaping OptimizerClosure) throws

@@ -113,7 +113,8 @@ struct SeedExampleBehaviourTests {
     @Test func steppingTheRawOptimizerWithTheClosureUpdatesAsTheWrapperDoes() throws {
         let raw = try runAlone("raw-step"), wrapped = try runAlone("automatic-sgd")
         #expect(raw.parameters == wrapped.parameters)   // the same optimizer steps in the same order: bitwise
-        #expect(raw.globalStep == 0)   // the trainer counts steps taken through the wrapper only
+        // As Lightning, the batch counts as a step whatever optimizerStep did with the optimizer.
+        #expect(raw.globalStep == 18)
         #expect(wrapped.globalStep == 18)
         let manualRaw = try runAlone("raw-optimizer").traces["lr0"]!
         #expect(isClose(manualRaw[5], to: 0.05) && isClose(manualRaw[11], to: 0.025) && isClose(manualRaw[4], to: 0.1))
@@ -132,16 +133,20 @@ struct SeedExampleBehaviourTests {
     @Test func stepLRAndOneCycleLRStepOncePerEpoch() throws {
         let run = try runAlone("two-optimizers-step-onecycle")
         let adam = run.traces["lr0"]!, sgd = run.traces["lr1"]!
-        // A reference OneCycleLR stepped once per epoch.
+        // A reference OneCycleLR stepped once per epoch: its rate after 0, 1, ... 4 steps.
         let reference = try SGD([Tensor.zeros([1], requiresGrad: true)], lr: 0.1, momentum: 0.9)
         let oneCycle = try OneCycleLR(reference, maxLR: [0.2], totalSteps: 4)
-        var expectedSGD: [Double] = []
-        for epoch in 0..<4 {
-            expectedSGD += Array(repeating: reference.paramGroups[0].lr, count: 6)
-            if epoch < 3 { try oneCycle.step() }
+        var rateAfterSteps = [reference.paramGroups[0].lr]
+        for _ in 0..<4 {
+            try oneCycle.step()
+            rateAfterSteps.append(reference.paramGroups[0].lr)
         }
-        #expect(zip(sgd, expectedSGD).allSatisfy { abs($0 - $1) < 1e-12 }, "\(sgd)")
-        #expect(zip(adam, (0..<24).map { 1e-2 * pow(0.5, Double($0 / 6)) }).allSatisfy { abs($0 - $1) < 1e-12 })
+        // As in Lightning, epoch-interval schedulers step at the epoch's last batch (of 6),
+        // before its batch-end hooks, where the trace reads the rate.
+        let schedulerSteps = (0..<24).map { $0 / 6 + ($0 % 6 == 5 ? 1 : 0) }
+        #expect(sgd.count == 24 && adam.count == 24)
+        #expect(zip(sgd, schedulerSteps.map { rateAfterSteps[$0] }).allSatisfy { abs($0 - $1) < 1e-12 }, "\(sgd)")
+        #expect(zip(adam, schedulerSteps.map { 1e-2 * pow(0.5, Double($0)) }).allSatisfy { abs($0 - $1) < 1e-12 }, "\(adam)")
     }
 
     @Test func reduceLROnPlateauStepsOnTheMonitoredMetric() throws {
