@@ -1,4 +1,5 @@
 import CMPI
+import DDPTensor
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -106,6 +107,27 @@ public final class MPICommunicator: Communicator {
     public func abort(message: String, code: Int32) -> Never {
         writeToStandardError(message + "\n")
         MPI_Abort(comm, code)
+        exit(code)
+    }
+
+    /// Ends this rank with `code` once every rank has called this, through a clean
+    /// `MPI_Finalize`, so that a mistake all ranks found alike ends the job without Open MPI's
+    /// abort banner. A rank that has not arrived within `seconds` is ended by `MPI_Abort`.
+    public func exitTogether(code: Int32, within seconds: Double) -> Never {
+        var request: MPI_Request?
+        if worldSize > 1, MPI_Ibarrier(comm, &request) == swiftddp_success() {
+            let deadline = MonotonicClock.seconds() + seconds
+            var arrived: Int32 = 0
+            while arrived == 0 {
+                guard MPI_Test(&request, &arrived, swiftddp_status_ignore()) == swiftddp_success(),
+                      MonotonicClock.seconds() < deadline else {
+                    MPI_Abort(comm, code)
+                    exit(code)
+                }
+                if arrived == 0 { usleep(2_000) }
+            }
+        }
+        Self.finalize()
         exit(code)
     }
 

@@ -20,15 +20,19 @@ public enum RankFailure {
     /// `swift-ddp: rank R: <error>`, on stderr and ends all ranks (`MPI_Abort`).
     ///
     /// A ``CollectiveError`` is thrown alike by every rank, so only rank 0 prints it (as
-    /// `swift-ddp: <error>`, which names the ranks concerned); the other ranks wait for that
-    /// abort to end them, and abort by themselves if it has not come within `collectiveGrace`
-    /// seconds.
+    /// `swift-ddp: <error>`, which names the ranks concerned). Under MPI the ranks then end
+    /// together through `MPI_Finalize` (no abort banner), or by `MPI_Abort` when some rank
+    /// has not arrived within `collectiveGrace` seconds; elsewhere rank 0 ends every rank.
     public static func run<T>(
         communicator: any Communicator, collectiveGrace: Double = 10, _ body: () throws -> T
     ) -> T {
         do {
             return try body()
         } catch let error as CollectiveError {
+            if let mpi = communicator as? MPICommunicator {
+                if mpi.rank == 0 { writeToStandardError("swift-ddp: \(error.description.escapingControlCharacters)\n") }
+                mpi.exitTogether(code: exitCode, within: collectiveGrace)
+            }
             if communicator.rank == 0 {
                 communicator.abort(message: "swift-ddp: \(error.description.escapingControlCharacters)", code: exitCode)
             }

@@ -6,7 +6,7 @@ import SwiftDDP
 import Testing
 
 /// One run of ``CheckpointedModel``: 48 samples in batches of 8 (6 steps an epoch).
-private struct Run {
+struct Run {
     var folder: String
     var model = CheckpointedModel()
     var trainer: Trainer

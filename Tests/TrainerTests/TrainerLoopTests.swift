@@ -153,11 +153,25 @@ struct TrainerLoopTests {
             return OptimizerConfiguration(sgd, scheduler: SchedulerConfiguration(try ReduceLROnPlateau(sgd), monitor: "val_acc"))
         }
         let trainer = try Trainer(maxEpochs: 1, communicator: LocalCommunicator(), enableProgressBar: false)
+        // Found after the first batch, not at the scheduler's first step at the end of the epoch.
         #expect {
             try trainer.fit(module, train: try DataLoader(ExampleData.classification(), batchSize: 16))
         } throws: { error in
-            "\(error)".contains("monitors 'val_acc', which was not logged") && "\(error)".contains("train_loss")
+            "\(error)".contains("monitors 'val_acc', which the module does not log") && "\(error)".contains("train_loss")
         }
+        #expect(trainer.globalStep == 1)
+    }
+
+    @Test func aMonitoredValidationMetricIsKnownBeforeTheFirstValidation() throws {
+        let module = ClassifierModel { model in
+            let sgd = try SGD(model.parameters(), lr: 0.1)
+            return OptimizerConfiguration(sgd, scheduler: SchedulerConfiguration(try ReduceLROnPlateau(sgd), monitor: "val_loss"))
+        }
+        let stopping = EarlyStopping(monitor: "val_loss", patience: 100)
+        let trainer = try Trainer(maxEpochs: 2, communicator: LocalCommunicator(), callbacks: [stopping], enableProgressBar: false)
+        try trainer.fit(module, train: try DataLoader(ExampleData.classification(), batchSize: 16),
+                        validation: try DataLoader(ExampleData.classification(count: 30), batchSize: 16, shuffle: false))
+        #expect(trainer.currentEpoch == 2 && trainer.callbackMetrics["val_loss"] != nil)
     }
 
     @Test func badConfigurationsAreClearErrors() throws {
