@@ -94,7 +94,12 @@ public final class ProgressWatchdog: @unchecked Sendable {
         if let heartbeats {
             let missing = MissingRanks(beats: heartbeats.beats(), waitingRank: rank, step: step,
                                        staleAfter: max(1, min(timeout / 2, 10)))
-            if let lowest = missing.lowestWaitingRank, lowest < rank { sleep(2) }
+            if let lowest = missing.lowestWaitingRank, lowest < rank {
+                sleep(2)
+                // The lowest waiting rank has spoken (it removes the job's folder as it does):
+                // one line for the job is enough.
+                if !FileManager.default.fileExists(atPath: heartbeats.directory) { _exit(RankFailure.exitCode) }
+            }
             line = "swift-ddp: rank \(rank): \(waited): \(missing.description)\n"
             // The job ends now: no rank will read the heartbeats again.
             heartbeats.removeJobFolder()

@@ -53,20 +53,22 @@ import Testing
         try expectFiniteCheckpoints(in: folder + "/checkpoints")
     }
 
-    @Test func aStoppedRankEndsTheJobNamingIt() throws {
+    /// SIGSTOP of one rank (the last of 2, a middle one of 4, rank 0 of 2).
+    @Test(arguments: [(2, 1), (4, 2), (2, 0)])
+    func aStoppedRankEndsTheJobNamingIt(ranks: Int, stoppedRank: Int) throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let timeout = 3.0
         let job = BackgroundJob {
             try CLIRun.run(["--data", "digits", "--max-epochs", "100000", "--collective-timeout", String(timeout), "--log-dir", folder],
-                           ranks: 2, timeout: 120)
+                           ranks: ranks, timeout: 120)
         }
-        // Rank 1, once its heartbeat shows it training (however long starting takes).
+        // The rank, once its heartbeat shows it training (however long starting takes).
         var stopped: pid_t?
         let start = Date()
         while stopped == nil && !job.isFinished && Date().timeIntervalSince(start) < 90 {
-            if let rank1 = RankProcess.find(argument: folder, rank: 1), rank1.heartbeatStep ?? 0 >= 1 {
-                kill(rank1.pid, SIGSTOP)
-                stopped = rank1.pid
+            if let rank = RankProcess.find(argument: folder, rank: stoppedRank), rank.heartbeatStep ?? 0 >= 1 {
+                kill(rank.pid, SIGSTOP)
+                stopped = rank.pid
             } else {
                 usleep(50_000)
             }
@@ -74,15 +76,16 @@ import Testing
         let stoppedAt = Date()
         defer { if let stopped { kill(stopped, SIGCONT); kill(stopped, SIGKILL) } }
         let result = try job.wait()
-        try #require(stopped != nil, "rank 1 never started training: \(result)")
+        try #require(stopped != nil, "rank \(stoppedRank) never started training: \(result)")
         #expect(!result.timedOut && result.exitCode != 0, "\(result)")
         // A hang guard, not a speed test: the timeout plus a generous margin.
         #expect(Date().timeIntervalSince(stoppedAt) < timeout + 30, "\(result)")
         let lines = CLIRun.errorLines(result)
         #expect(lines.count == 1, "\(result)")
         // Any idle time: a loaded machine may report a second more.
-        #expect(lines.first?.hasPrefix("swift-ddp: rank 0: no progress for ") == true, "\(result)")
-        #expect(lines.first?.contains("waiting for rank 1 (silent for ") == true, "\(result)")
+        let reporter = stoppedRank == 0 ? 1 : 0
+        #expect(lines.first?.hasPrefix("swift-ddp: rank \(reporter): no progress for ") == true, "\(result)")
+        #expect(lines.first?.contains("waiting for rank \(stoppedRank) (silent for ") == true, "\(result)")
     }
 }
 
