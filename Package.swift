@@ -92,6 +92,6 @@ let package = Package(
         .testTarget(
             name: "TrainerTests", dependencies: ["SwiftDDP", "OptimizationExamples", "DDPTestModels", "DDPTestSupport"]),
         .testTarget(name: "TaskTests", dependencies: ["DDPTasks", "DDPTestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["SwiftDDP", "DDPTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["SwiftDDP", "DDPTasks", "DDPTestSupport"]),
     ]
 )
