@@ -44,6 +44,8 @@ extension Trainer {
             watchdog?.stop()
             watchdog = nil
             detach(module)
+            linkBatchNormStatistics(of: module, overRanks: false)
+            bufferBroadcast = nil
             self.module = nil
             runShape = nil
             metrics.stage = .idle
@@ -117,7 +119,21 @@ extension Trainer {
             var seen = Set<ObjectIdentifier>()
             return all.joined().filter { !own.contains(ObjectIdentifier($0)) && seen.insert(ObjectIdentifier($0)).inserted }
         }
-        audit = checkConsistency.map { ParameterAudit(parameters: module.parameters(), communicator: communicator, interval: $0) }
+        let bufferTensors = buffers.map(\.tensor)
+        audit = checkConsistency.map {
+            ParameterAudit(parameters: module.parameters(), buffers: bufferTensors, communicator: communicator, interval: $0)
+        }
+        bufferBroadcast = worldSize > 1 && !buffers.isEmpty ? BufferBroadcast(buffers: bufferTensors, communicator: communicator) : nil
+        linkBatchNormStatistics(of: module, overRanks: syncBatchNorm && worldSize > 1)
+    }
+
+    /// Makes every BatchNorm of `module` compute its training statistics over all ranks'
+    /// batches (SyncBatchNorm), or over its own batch again.
+    func linkBatchNormStatistics(of module: some TrainingModule, overRanks: Bool) {
+        let communicator = self.communicator
+        for case let batchNorm as BatchNormalization in module.modules() {
+            batchNorm.statisticsReduction = overRanks ? { communicator.allReduce($0, .sum) } : nil
+        }
     }
 
     /// The trainer's clipping and accumulation apply to automatic optimization only; in
@@ -215,6 +231,10 @@ extension Trainer {
         } else {
             _ = try module.trainingStep(batch, batchIndex: batchIndex, optimizerIndex: 0)
         }
+        // PyTorch DDP broadcasts rank 0's buffers before each training forward; doing it after
+        // the batch instead leaves rank 0's values the same (it keeps its own) and every rank
+        // identical wherever buffers are read: validation, checkpoints, the audit.
+        bufferBroadcast?.broadcast()
         batchesSeen += 1
         samplesSeen += batch.count * worldSize
         let stepped = !steppedThisBatch.isEmpty
