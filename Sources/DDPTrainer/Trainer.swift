@@ -17,9 +17,10 @@ import DDPTensor
 ///
 /// At the start of `fit` every rank checks that all built the same model, then takes rank 0's
 /// parameters and buffers; after every training batch every rank takes rank 0's buffers
-/// again (PyTorch DDP's `broadcast_buffers`), so BatchNorm running statistics never drift apart. Gradients are averaged over ranks only where an optimizer steps,
-/// so gradient accumulation costs no communication, and clipping, schedulers and callbacks
-/// see the same numbers everywhere: after every step, all ranks hold identical parameters.
+/// again (PyTorch DDP's `broadcast_buffers`), so BatchNorm running statistics never drift
+/// apart. Gradients are averaged over ranks only where an optimizer steps, so gradient
+/// accumulation costs no communication, and clipping, schedulers and callbacks see the same
+/// numbers everywhere: after every step, all ranks hold identical parameters.
 public final class Trainer {
     // MARK: Options
 
