@@ -47,51 +47,71 @@ public struct Fingerprint: Equatable {
     }
 }
 
-/// The hash of all of `tensors`' shapes and element bytes, in order.
-public func parameterFingerprint(_ tensors: [Tensor]) -> UInt64 {
-    var fingerprint = Fingerprint()
-    for tensor in tensors { fingerprint.add(tensor) }
-    return fingerprint.value
+extension Fingerprint {
+    /// The hash of all of `tensors`' shapes and element bytes, in order.
+    public static func of(_ tensors: [Tensor]) -> Fingerprint {
+        var fingerprint = Fingerprint()
+        for tensor in tensors { fingerprint.add(tensor) }
+        return fingerprint
+    }
 }
 
-/// Replicas no longer hold the same parameters.
+/// The hash of all of `tensors`' shapes and element bytes, in order.
+public func parameterFingerprint(_ tensors: [Tensor]) -> UInt64 { Fingerprint.of(tensors).value }
+
+/// What an audit found different across replicas.
+public enum AuditedState: String, Sendable, Equatable {
+    case parameters
+    /// Buffers such as BatchNorm running statistics.
+    case buffers
+    case parametersAndBuffers = "parameters and buffers"
+}
+
+/// Replicas no longer hold the same parameters (or buffers).
 public struct ParameterAuditError: CollectiveError, Equatable {
     /// The step at which the difference was seen.
     public let step: Int
-    /// The ranks whose parameters differ from rank 0's.
+    /// The ranks whose parameters or buffers differ from rank 0's.
     public let differingRanks: [Int]
     /// The number of ranks.
     public let worldSize: Int
+    /// Which state differs.
+    public let subject: AuditedState
 
-    public init(step: Int, differingRanks: [Int], worldSize: Int) {
+    public init(step: Int, differingRanks: [Int], worldSize: Int, subject: AuditedState = .parameters) {
         self.step = step
         self.differingRanks = differingRanks
         self.worldSize = worldSize
+        self.subject = subject
     }
 
     public var description: String {
         let ranks = differingRanks.map(String.init).joined(separator: ", ")
-        let subject = differingRanks.count == 1 ? "rank \(ranks) holds" : "ranks \(ranks) hold"
-        return "parameters differ across ranks at step \(step): \(subject) different values than rank 0 "
+        let holders = differingRanks.count == 1 ? "rank \(ranks) holds" : "ranks \(ranks) hold"
+        return "\(subject.rawValue) differ across ranks at step \(step): \(holders) different values than rank 0 "
             + "(of \(worldSize) ranks); replicas must stay bitwise identical"
     }
 }
 
-/// Checks every `interval` steps that all ranks hold bitwise-identical parameters, by
-/// comparing a 64-bit hash of their bytes (one all-gather of 8 bytes per rank).
+/// Checks every `interval` steps that all ranks hold bitwise-identical parameters and
+/// buffers, by comparing a 64-bit hash of each's bytes (one all-gather of 16 bytes per rank).
 ///
-///     let audit = ParameterAudit(parameters: model.parameters(), communicator: comm, interval: 100)
+///     let audit = ParameterAudit(parameters: model.parameters(), buffers: model.namedBuffers().map(\.tensor),
+///                                communicator: comm, interval: 100)
 ///     for step in 0..<steps { ...; try audit.check(step: step) }
 public final class ParameterAudit {
-    /// The audited tensors, in registration order.
+    /// The audited parameters, in registration order.
     public let parameters: [Tensor]
+    /// The audited buffers (BatchNorm running statistics, ...), in registration order.
+    public let buffers: [Tensor]
     public let communicator: any Communicator
     /// Steps between two checks; step 0 is checked.
     public let interval: Int
 
-    public init(parameters: [Tensor], communicator: any Communicator, interval: Int) {
+    public init(parameters: [Tensor], buffers: [Tensor] = [], communicator: any Communicator, interval: Int) {
         precondition(interval > 0, "the audit interval must be at least 1 step, got \(interval)")
         self.parameters = parameters
+        self.buffers = buffers
         self.communicator = communicator
         self.interval = interval
     }
@@ -107,12 +127,13 @@ public final class ParameterAudit {
 
     /// Compares the parameters across ranks now, whatever the step.
     public func checkNow(step: Int) throws {
-        var fingerprint = Fingerprint()
-        for tensor in parameters { fingerprint.add(tensor) }
-        let hashes = communicator.allGather(fingerprint.bytes)
-        let differing = hashes.indices.filter { hashes[$0] != hashes[0] }
-        if !differing.isEmpty {
-            throw ParameterAuditError(step: step, differingRanks: differing, worldSize: communicator.worldSize)
-        }
+        let hashes = communicator.allGather(Fingerprint.of(parameters).bytes + Fingerprint.of(buffers).bytes)
+        let parametersDiffer = hashes.map { $0.prefix(8) != hashes[0].prefix(8) }
+        let buffersDiffer = hashes.map { $0.suffix(8) != hashes[0].suffix(8) }
+        let differing = hashes.indices.filter { parametersDiffer[$0] || buffersDiffer[$0] }
+        guard !differing.isEmpty else { return }
+        let subject: AuditedState = !buffersDiffer.contains(true) ? .parameters
+            : parametersDiffer.contains(true) ? .parametersAndBuffers : .buffers
+        throw ParameterAuditError(step: step, differingRanks: differing, worldSize: communicator.worldSize, subject: subject)
     }
 }

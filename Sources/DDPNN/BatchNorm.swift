@@ -25,6 +25,10 @@ public class BatchNormalization: Module, Layer {
     public let momentum: Float?
     /// The number of channels normalised.
     public let features: Int
+    /// In training, sums the batch statistics over every replica, so that they are those of
+    /// all replicas' batches together (as `torch.nn.SyncBatchNorm`); `nil`: this batch alone.
+    /// The trainer sets it during `fit` with `syncBatchNorm`.
+    public var statisticsReduction: BatchStatisticsReduction?
     private let acceptedRanks: Set<Int>
     private let layerName: String
 
@@ -64,7 +68,8 @@ public class BatchNormalization: Module, Layer {
         let useBatchStatistics = isTraining || runningMean == nil
         return Tensor.batchNorm(input, runningMean: runningMean, runningVariance: runningVariance,
                                 weight: weight, bias: bias, training: useBatchStatistics,
-                                momentum: isTraining ? factor : 0, epsilon: epsilon)
+                                momentum: isTraining ? factor : 0, epsilon: epsilon,
+                                reduction: isTraining ? statisticsReduction : nil)
     }
 }
 

@@ -44,6 +44,13 @@ open class Module {
     /// Every parameter, each once, in registration order.
     public final func parameters() -> [Tensor] { namedParameters().map(\.tensor) }
 
+    /// This module and every module below it, each before its children (as PyTorch's `modules()`).
+    public final func modules() -> [Module] {
+        var found: [Module] = []
+        visit(prefix: "") { _, module in found.append(module) }
+        return found
+    }
+
     /// Every buffer under its dotted name.
     public final func namedBuffers() -> [(name: String, tensor: Tensor)] { collect(\.namedLocalBuffers) }
 

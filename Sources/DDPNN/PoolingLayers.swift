@@ -52,3 +52,11 @@ public final class AvgPool2d: Module, Layer {
                         padding: (padding.height, padding.width), countIncludePad: countIncludePad)
     }
 }
+
+/// The mean of each channel's whole plane, `[batch, channels, height, width]` to
+/// `[batch, channels]` (as `torch.nn.AdaptiveAvgPool2d((1, 1))` followed by flattening).
+public final class GlobalAvgPool2d: Module, Layer {
+    public override init() {}
+
+    public func callAsFunction(_ input: Tensor) -> Tensor { input.globalAvgPool2d() }
+}

@@ -1,10 +1,14 @@
-/// Classifies samples with an MLP or a small CNN trained on cross-entropy: the default task,
-/// on Fashion-MNIST.
+/// Classifies samples with an MLP, a small CNN or a ResNet trained on cross-entropy: the
+/// default task, on Fashion-MNIST.
 ///
 /// The module is the network itself, so its weights have the names of the equivalent
-/// PyTorch `nn.Sequential` (`0.weight`, `0.bias`, `2.weight`, ...) and load from one.
+/// PyTorch module (an `nn.Sequential`'s `0.weight`, `0.bias`, `2.weight`, ...; a
+/// torchvision-style ResNet's `conv1.weight`, `layer1.0.bn1.running_mean`, `fc.weight`, ...)
+/// and load from one.
 public final class Classifier: Module, ClassificationTask {
-    public let net: Sequential
+    public let net: any Layer
+    /// The shape flat input rows take before the network (`nil`: as they come).
+    public let sampleShape: [Int]?
     let optimizerSettings: OptimizerSettings
     let schedulerSettings: SchedulerSettings
     let runLength: SchedulerSettings.RunLength
@@ -15,15 +19,20 @@ public final class Classifier: Module, ClassificationTask {
     ///   - net: maps `[batch, ...]` inputs to `[batch, classes]` logits.
     ///   - optimizer: the optimizer to train with, with a name.
     ///   - scheduler: the learning-rate scheduler, sized by `runLength`.
-    public init(net: Sequential, optimizer: OptimizerSettings, scheduler: SchedulerSettings = .parsedDefaults,
+    ///   - sampleShape: the shape each flat input row takes before `net` (`nil`: none).
+    public init(net: any Layer, sampleShape: [Int]? = nil, optimizer: OptimizerSettings,
+                scheduler: SchedulerSettings = .parsedDefaults,
                 runLength: SchedulerSettings.RunLength = .init(epochs: 1, optimizerSteps: 1)) {
         self.net = net
+        self.sampleShape = sampleShape
         self.optimizerSettings = optimizer
         self.schedulerSettings = scheduler
         self.runLength = runLength
     }
 
-    public func logits(_ inputs: Tensor) -> Tensor { net(inputs) }
+    public func logits(_ inputs: Tensor) -> Tensor {
+        net(sampleShape.map { inputs.reshaped([inputs.shape[0]] + $0) } ?? inputs)
+    }
 
     /// An MLP `Linear, ReLU, ..., Linear` from `features` through `hidden` to `classes`.
     public static func mlp(features: Int, hidden: [Int], classes: Int, using generator: inout RandomGenerator) -> Sequential {
@@ -43,15 +52,8 @@ public final class Classifier: Module, ClassificationTask {
         sampleShape: [Int], channels: [Int], classes: Int, using generator: inout RandomGenerator
     ) throws -> Sequential {
         var layers: [any Layer] = []
-        var image = sampleShape
-        if sampleShape.count == 1 {
-            let side = Int(Double(sampleShape[0]).squareRoot().rounded())
-            guard side * side == sampleShape[0] else {
-                throw TaskError("--model cnn needs images: \(sampleShape[0]) features is not a square image; use --model mlp")
-            }
-            image = [1, side, side]
-            layers.append(Unflatten(image))
-        }
+        let image = try imageShape(of: sampleShape, model: "cnn")
+        if sampleShape.count == 1 { layers.append(Unflatten(image)) }
         guard image.count == 3, channels.count == 2 else {
             throw TaskError("--model cnn needs images [channels, height, width] and two --hidden widths (conv channels), got samples \(sampleShape) and \(channels.count) widths")
         }
@@ -66,6 +68,34 @@ public final class Classifier: Module, ClassificationTask {
         return Sequential(layers)
     }
 
+    /// A ResNet (see ``ResNet``) with one ``BasicBlock`` per entry of `blockWidths`, for images
+    /// `[channels, height, width]` or flat rows of `side * side` pixels.
+    public static func resnet(
+        sampleShape: [Int], blockWidths: [Int], classes: Int, using generator: inout RandomGenerator
+    ) throws -> ResNet {
+        let image = try imageShape(of: sampleShape, model: "resnet")
+        guard image.count == 3 else {
+            throw TaskError("--model resnet needs images [channels, height, width], got samples \(sampleShape)")
+        }
+        guard !blockWidths.isEmpty, blockWidths.allSatisfy({ $0 > 0 }) else {
+            throw TaskError("--model resnet needs positive block widths in --hidden (one block each, e.g. 16,32,64), got \(blockWidths)")
+        }
+        return ResNet(inChannels: image[0], blockWidths: blockWidths, classes: classes, using: &generator)
+    }
+
+    /// Samples as images `[channels, height, width]`: as they are, or a flat row of a square
+    /// grey image.
+    static func imageShape(of sampleShape: [Int], model: String) throws -> [Int] {
+        if sampleShape.count == 1 {
+            let side = Int(Double(sampleShape[0]).squareRoot().rounded())
+            guard side * side == sampleShape[0] else {
+                throw TaskError("--model \(model) needs images: \(sampleShape[0]) features is not a square image; use --model mlp")
+            }
+            return [1, side, side]
+        }
+        return sampleShape
+    }
+
     public func configureOptimizers() throws -> OptimizerConfiguration {
         let optimizer = try optimizerSettings.makeOptimizer([ParamGroup(parameters())])
         return try schedulerSettings.configuration(for: optimizer, run: runLength)
@@ -73,12 +103,13 @@ public final class Classifier: Module, ClassificationTask {
 }
 
 extension TaskDescriptor {
-    /// `classifier`: a CNN (`--model cnn`) or MLP (`--hidden`) on Fashion-MNIST or `--data`,
-    /// trained with SGD (lr 0.05, momentum 0.9) unless told otherwise; the model, the number of
-    /// epochs and the scheduler default to what suits the data (``ClassifierDefaults``).
+    /// `classifier`: a CNN (`--model cnn`), MLP (`--hidden`) or ResNet (`--model resnet`) on
+    /// Fashion-MNIST or `--data`, trained with SGD (lr 0.05, momentum 0.9) unless told
+    /// otherwise; the model, the number of epochs and the scheduler default to what suits the
+    /// data (``ClassifierDefaults``).
     public static let classifier = TaskDescriptor(
         name: "classifier",
-        summary: "CNN or MLP classifier on Fashion-MNIST (--data digits: the built-in digits) or --data (default)"
+        summary: "CNN, MLP or ResNet classifier on Fashion-MNIST (--data digits: the built-in digits) or --data (default)"
     ) { settings, generator in
         // The built-in data is Fashion-MNIST, read as `--data fashion-mnist` reads it (with its test set).
         let builtin = NamedDataSet.fashionMNIST
@@ -89,7 +120,8 @@ extension TaskDescriptor {
         let defaults = ClassifierDefaults(for: data)
         let batchSize = settings.trainer.batchSize ?? 32
         let model = settings.model.model ?? defaults.model
-        let net: Sequential
+        let net: any Layer
+        var sampleShape: [Int]?
         switch model {
         case "mlp":
             net = Classifier.mlp(features: data.featureCount, hidden: settings.model.hidden?.elements ?? [256, 256], classes: data.classCount,
@@ -97,8 +129,13 @@ extension TaskDescriptor {
         case "cnn":
             net = try Classifier.cnn(sampleShape: data.sampleShape, channels: settings.model.hidden?.elements ?? [16, 32],
                                        classes: data.classCount, using: &generator)
+        case "resnet":
+            net = try Classifier.resnet(sampleShape: data.sampleShape, blockWidths: settings.model.hidden?.elements ?? [16, 32, 64],
+                                        classes: data.classCount, using: &generator)
+            // Flat rows of pixels become images before the first convolution.
+            if data.sampleShape.count == 1 { sampleShape = try Classifier.imageShape(of: data.sampleShape, model: "resnet") }
         case let other:
-            throw TaskError("unknown --model '\(other)': use mlp or cnn")
+            throw TaskError("unknown --model '\(other)': use mlp, cnn or resnet")
         }
         let optimizer = settings.optimizer.overTaskDefault("sgd") {
             $0.lr = $0.lr ?? 0.05
@@ -106,7 +143,7 @@ extension TaskDescriptor {
         }
         var scheduler = settings.scheduler
         scheduler.name = scheduler.name ?? defaults.scheduler
-        let module = Classifier(net: net, optimizer: optimizer, scheduler: scheduler,
+        let module = Classifier(net: net, sampleShape: sampleShape, optimizer: optimizer, scheduler: scheduler,
                                 runLength: settings.runLength(trainingCount: data.training.count, batchSize: batchSize,
                                                               defaultMaxEpochs: defaults.maxEpochs))
         return BuiltTask(module: module, data: data, batchSize: batchSize, shuffle: settings.data.shuffle,

@@ -29,7 +29,10 @@ public struct TrainerSettings: ParsableArguments, Sendable {
           help: "Resume even when the batch size, seed, data or model settings differ from the checkpoint's (not exact).")
     public var forceResume = false
     @Flag(inversion: .prefixedNo, help: "Run as one process without MPI.") public var debug = false
-    @Option(help: "Check every K steps that all ranks hold identical parameters.") public var checkConsistency: Int?
+    @Option(help: "Check every K steps that all ranks hold identical parameters and buffers.") public var checkConsistency: Int?
+    @Flag(inversion: .prefixedNo,
+          help: "BatchNorm statistics over every rank's batch together (SyncBatchNorm), not each rank's own batch.")
+    public var syncBatchnorm = false
     @Option(help: "At a NaN or infinite loss or gradient norm: error (stop, naming the step), skip (skip that step on every rank) or continue (step anyway).")
     public var nanPolicy = "error"
     @Option(help: "Seconds without progress after which every waiting rank ends the job, naming the ranks that did not arrive (0: wait forever).")
@@ -43,7 +46,7 @@ public struct TrainerSettings: ParsableArguments, Sendable {
     /// The trainer's options that change what a resumed run computes; the rest (epochs,
     /// steps, batch size, seed, logging, checkpoints) may change on resume, or the trainer
     /// checks them itself.
-    public static let keysThatChangeTheRun: Set<String> = ["gradient-clip-val", "gradient-clip-algorithm"]
+    public static let keysThatChangeTheRun: Set<String> = ["gradient-clip-val", "gradient-clip-algorithm", "sync-batchnorm"]
 }
 
 extension TrainerSettings {

@@ -1,6 +1,15 @@
 // Batch normalisation as one fused operation over [N, C, *]: statistics, normalisation,
 // affine map and the running-statistics update in the forward; the closed-form gradient in
 // the backward, without building a graph of elementwise ops.
+//
+// With a statistics reduction (SyncBatchNorm), the batch is the union of every replica's:
+// the forward sums per-channel Σx, Σx² and the count over replicas, the backward sums Σdy
+// and Σdy·x̂, so each replica normalises and differentiates as one process holding the
+// whole batch would (as torch.nn.SyncBatchNorm).
+
+/// Sums a buffer over every replica, in place (an all-reduce); every replica calls it at
+/// the same points with buffers of the same size.
+public typealias BatchStatisticsReduction = (UnsafeMutableBufferPointer<Double>) -> Void
 
 extension Tensor {
     /// Normalises each channel of `input` (as `torch.nn.functional.batch_norm`).
@@ -18,9 +27,11 @@ extension Tensor {
     ///   - weight, bias: `[channels]` affine parameters (γ and β), or `nil` for 1 and 0.
     ///   - momentum: how far the running statistics move towards the batch's.
     ///   - epsilon: added to the variance before the square root.
+    ///   - reduction: in training, sums the batch statistics over replicas, so that they are
+    ///     those of every replica's batch together (`nil`: this batch alone).
     public static func batchNorm(
         _ input: Tensor, runningMean: Tensor?, runningVariance: Tensor?, weight: Tensor?, bias: Tensor?,
-        training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5
+        training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5, reduction: BatchStatisticsReduction? = nil
     ) -> Tensor {
         precondition(input.rank >= 2, "batchNorm expects input [batch, channels, ...], got \(input.shape)")
         let (batch, channels) = (input.shape[0], input.shape[1])
@@ -35,34 +46,27 @@ extension Tensor {
         precondition((runningMean == nil) == (runningVariance == nil),
                      "batchNorm needs both running statistics or neither")
         precondition(training || runningMean != nil, "batchNorm outside training needs running statistics")
-        precondition(!training || perChannel > 1,
+        precondition(!training || perChannel > 1 || reduction != nil,
                      "batchNorm in training needs more than one value per channel, got input \(input.shape)")
 
         let x = input.data
         // Row 0: the mean used to normalise each channel; row 1: 1 / √(variance + ε).
         let statistics = Tensor(uninitializedShape: [2, channels])
         let mean = statistics.data, inverseStd = statistics.data + channels
+        // Values per channel in the batch normalised: every replica's together when reduced.
+        var count = perChannel
         if training {
+            let batchStatistics = reduction.map {
+                BatchStatistics(overReplicasOf: x, batch: batch, channels: channels, spatial: spatial, reduction: $0)
+            } ?? BatchStatistics(of: x, batch: batch, channels: channels, spatial: spatial)
+            count = batchStatistics.count
+            precondition(count > 1, "batchNorm in training needs more than one value per channel over all replicas")
             for c in 0..<channels {
-                var total: Double = 0
-                for n in 0..<batch {
-                    let row = x + (n * channels + c) * spatial
-                    for s in 0..<spatial { total += Double(row[s]) }
-                }
-                let channelMean = total / Double(perChannel)
-                var squares: Double = 0
-                for n in 0..<batch {
-                    let row = x + (n * channels + c) * spatial
-                    for s in 0..<spatial {
-                        let d = Double(row[s]) - channelMean
-                        squares += d * d
-                    }
-                }
-                let variance = squares / Double(perChannel)
+                let (channelMean, variance) = (batchStatistics.mean[c], batchStatistics.variance[c])
                 mean[c] = Float(channelMean)
                 inverseStd[c] = Float(1 / (variance + Double(epsilon)).squareRoot())
                 if let runningMean, let runningVariance {
-                    let unbiased = squares / Double(perChannel - 1)
+                    let unbiased = variance * Double(count) / Double(count - 1)
                     runningMean.data[c] = (1 - momentum) * runningMean.data[c] + momentum * Float(channelMean)
                     runningVariance.data[c] = (1 - momentum) * runningVariance.data[c] + momentum * Float(unbiased)
                 }
@@ -107,14 +111,20 @@ extension Tensor {
                 gradSum[c] = sum
                 gradDotNormalized[c] = dot
             }
+            // The statistics came from every replica's batch, so x's gradient through them sums
+            // over replicas too; γ's and β's stay this replica's (the gradient sync adds them).
+            var inputSums = (0..<(2 * channels)).map { Double(sums.data[$0]) }
+            if training, let reduction, ctx.needsGrad(0) {
+                inputSums.withUnsafeMutableBufferPointer { reduction($0) }
+            }
             ctx.withGradient(of: 0) { dX, accumulate in
                 for c in 0..<channels {
                     let gamma = weight?.data[c] ?? 1
                     let scale = gamma * inverseStd[c]
                     // Training: dx = γ·invstd/M · (M·dy - Σdy - x̂·Σ(dy·x̂)); the statistics
                     // depend on x. Evaluation: dx = γ·invstd·dy.
-                    let meanGrad = training ? gradSum[c] / Float(perChannel) : 0
-                    let normalizedGrad = training ? gradDotNormalized[c] / Float(perChannel) : 0
+                    let meanGrad = training ? Float(inputSums[c] / Double(count)) : 0
+                    let normalizedGrad = training ? Float(inputSums[channels + c] / Double(count)) : 0
                     for n in 0..<batch {
                         let offset = (n * channels + c) * spatial
                         for s in 0..<spatial {
@@ -136,5 +146,64 @@ extension Tensor {
                 }
             }
         }
+    }
+}
+
+/// The mean and biased variance of each channel of `[N, C, spatial]` values, and how many
+/// values each channel holds.
+private struct BatchStatistics {
+    var mean: [Double]
+    var variance: [Double]
+    var count: Int
+
+    /// Two passes over this batch: the mean, then the squared deviations from it.
+    init(of x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int) {
+        count = batch * spatial
+        mean = Array(repeating: 0, count: channels)
+        variance = Array(repeating: 0, count: channels)
+        for c in 0..<channels {
+            var total: Double = 0
+            for n in 0..<batch {
+                let row = x + (n * channels + c) * spatial
+                for s in 0..<spatial { total += Double(row[s]) }
+            }
+            let channelMean = total / Double(count)
+            var squares: Double = 0
+            for n in 0..<batch {
+                let row = x + (n * channels + c) * spatial
+                for s in 0..<spatial {
+                    let d = Double(row[s]) - channelMean
+                    squares += d * d
+                }
+            }
+            mean[c] = channelMean
+            variance[c] = squares / Double(count)
+        }
+    }
+
+    /// Over every replica's batch: one reduction of Σx, Σx² per channel and the count, in
+    /// double precision (so E[x²] - E[x]² loses nothing that matters for float inputs).
+    init(overReplicasOf x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
+         reduction: BatchStatisticsReduction) {
+        var sums = [Double](repeating: 0, count: 2 * channels + 1)
+        for c in 0..<channels {
+            var total: Double = 0, squares: Double = 0
+            for n in 0..<batch {
+                let row = x + (n * channels + c) * spatial
+                for s in 0..<spatial {
+                    let value = Double(row[s])
+                    total += value
+                    squares += value * value
+                }
+            }
+            sums[c] = total
+            sums[channels + c] = squares
+        }
+        sums[2 * channels] = Double(batch * spatial)
+        sums.withUnsafeMutableBufferPointer { reduction($0) }
+        count = Int(sums[2 * channels].rounded())
+        let n = Double(Swift.max(count, 1))
+        mean = (0..<channels).map { sums[$0] / n }
+        variance = (0..<channels).map { c in Swift.max(sums[channels + c] / n - (sums[c] / n) * (sums[c] / n), 0) }
     }
 }

@@ -57,6 +57,11 @@ struct ConvolutionGeometry {
             let plane = image + c * height * width
             for ki in 0..<kernelHeight {
                 for kj in 0..<kernelWidth {
+                    if rowsAreContiguous {
+                        copyShiftedPlane(plane, kernelRow: ki, kernelColumn: kj, into: row)
+                        row += positions
+                        continue
+                    }
                     let valid = validOutputColumns(kernelColumn: kj)
                     let columnOffset = kj - paddingWidth
                     for oh in 0..<outputHeight {
@@ -81,6 +86,36 @@ struct ConvolutionGeometry {
                     row += positions
                 }
             }
+        }
+    }
+
+    /// Whether each row of the column matrix is the image plane shifted as a whole: unit
+    /// strides and an output as wide as the input (a "same" convolution, as a ResNet's 3x3).
+    var rowsAreContiguous: Bool { strideHeight == 1 && strideWidth == 1 && outputWidth == width }
+
+    /// One row of the column matrix when ``rowsAreContiguous``: the plane shifted by the
+    /// kernel offset, copied as one block (instead of one short copy per output row), then
+    /// zeros where the window reaches into the padding, including the elements the block
+    /// copy carried across a row's edge.
+    @inline(__always)
+    private func copyShiftedPlane(_ plane: UnsafePointer<Float>, kernelRow ki: Int, kernelColumn kj: Int,
+                                  into row: UnsafeMutablePointer<Float>) {
+        // Output rows first..<end read input rows first - padding + ki ..< end - padding + ki.
+        let first = Swift.min(Swift.max(0, paddingHeight - ki), outputHeight)
+        let end = Swift.max(first, Swift.min(outputHeight, height + paddingHeight - ki))
+        if first > 0 { row.update(repeating: 0, count: first * width) }
+        if end < outputHeight { (row + end * width).update(repeating: 0, count: (outputHeight - end) * width) }
+        guard end > first else { return }
+        let offset = kj - paddingWidth
+        let count = (end - first) * width
+        let target = row + first * width, source = plane + (first - paddingHeight + ki) * width
+        let low = Swift.max(0, -offset), high = count - Swift.max(0, offset)
+        if high > low { (target + low).update(from: source + low + offset, count: high - low) }
+        let valid = validOutputColumns(kernelColumn: kj)
+        for oh in first..<end {
+            let out = row + oh * width
+            for ow in 0..<valid.lowerBound { out[ow] = 0 }
+            for ow in valid.upperBound..<width { out[ow] = 0 }
         }
     }
 

@@ -1,5 +1,5 @@
-// 2-D max and average pooling over [N, C, H, W], each plane on its own (as PyTorch with
-// ceil_mode = false). Windows are clipped to the image; padding never wins a max and,
+// 2-D max, average and global average pooling over [N, C, H, W], each plane on its own
+// (as PyTorch with ceil_mode = false). Windows are clipped to the image; padding never wins a max and,
 // for the average, counts as zeros unless told otherwise.
 
 extension Tensor {
@@ -118,6 +118,37 @@ extension Tensor {
     public func avgPool2d(kernelSize: Int, stride: Int? = nil, padding: Int = 0, countIncludePad: Bool = true) -> Tensor {
         avgPool2d(kernelSize: (kernelSize, kernelSize), stride: stride.map { ($0, $0) },
                   padding: (padding, padding), countIncludePad: countIncludePad)
+    }
+
+    /// The mean of each channel's whole plane, `[batch, channels, height, width]` to
+    /// `[batch, channels]`: a ResNet's head (as `torch.nn.AdaptiveAvgPool2d((1, 1))`
+    /// followed by `torch.flatten(_, 1)`).
+    public func globalAvgPool2d() -> Tensor {
+        precondition(rank == 4 && shape[2] * shape[3] > 0,
+                     "globalAvgPool2d expects input [batch, channels, height, width], got \(shape)")
+        let planes = shape[0] * shape[1], planeSize = shape[2] * shape[3]
+        let result = Tensor(uninitializedShape: [shape[0], shape[1]])
+        let scale = 1 / Float(planeSize)
+        for plane in 0..<planes {
+            let x = data + plane * planeSize
+            var total: Float = 0
+            for i in 0..<planeSize { total += x[i] }
+            result.data[plane] = total * scale
+        }
+        return Tensor.record(result, name: "global_avg_pool2d", inputs: [self]) { ctx in
+            let g = ctx.gradOutput.data
+            ctx.withGradient(of: 0) { dst, accumulate in
+                // Every pixel of a plane gets an equal share of that plane's gradient.
+                for plane in 0..<planes {
+                    let d = dst + plane * planeSize, share = g[plane] * scale
+                    if accumulate {
+                        for i in 0..<planeSize { d[i] += share }
+                    } else {
+                        d.update(repeating: share, count: planeSize)
+                    }
+                }
+            }
+        }
     }
 
     private func poolingGeometry(

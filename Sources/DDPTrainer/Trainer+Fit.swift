@@ -44,6 +44,8 @@ extension Trainer {
             watchdog?.stop()
             watchdog = nil
             detach(module)
+            linkBatchNormStatistics(of: module, overRanks: false)
+            bufferBroadcast = nil
             self.module = nil
             runShape = nil
             metrics.stage = .idle
@@ -125,9 +127,23 @@ extension Trainer {
             var seen = Set<ObjectIdentifier>()
             return all.joined().filter { !own.contains(ObjectIdentifier($0)) && seen.insert(ObjectIdentifier($0)).inserted }
         }
-        audit = checkConsistency.map { ParameterAudit(parameters: module.parameters(), communicator: communicator, interval: $0) }
+        let bufferTensors = buffers.map(\.tensor)
+        audit = checkConsistency.map {
+            ParameterAudit(parameters: module.parameters(), buffers: bufferTensors, communicator: communicator, interval: $0)
+        }
         manualReplicaAudit = !automatic && worldSize > 1
-            ? ParameterAudit(parameters: module.parameters(), communicator: communicator, interval: 1) : nil
+            ? ParameterAudit(parameters: module.parameters(), buffers: bufferTensors, communicator: communicator, interval: 1) : nil
+        bufferBroadcast = worldSize > 1 && !buffers.isEmpty ? BufferBroadcast(buffers: bufferTensors, communicator: communicator) : nil
+        linkBatchNormStatistics(of: module, overRanks: syncBatchNorm && worldSize > 1)
+    }
+
+    /// Makes every BatchNorm of `module` compute its training statistics over all ranks'
+    /// batches (SyncBatchNorm), or over its own batch again.
+    func linkBatchNormStatistics(of module: some TrainingModule, overRanks: Bool) {
+        let communicator = self.communicator
+        for case let batchNorm as BatchNormalization in module.modules() {
+            batchNorm.statisticsReduction = overRanks ? { communicator.allReduce($0, .sum) } : nil
+        }
     }
 
     /// The trainer's clipping and accumulation apply to automatic optimization only; in

@@ -78,8 +78,12 @@ extension Trainer {
             try optimizeAutomatically(module, batch)
         } else {
             _ = try module.trainingStep(batch, batchIndex: batchIndex, optimizerIndex: 0)
-            try checkReplicasAfterManualBatch()
         }
+        // PyTorch DDP broadcasts rank 0's buffers before each training forward; doing it after
+        // the batch instead leaves rank 0's values the same (it keeps its own) and every rank
+        // identical wherever buffers are read: validation, checkpoints, the audit.
+        bufferBroadcast?.broadcast()
+        if !automatic { try checkReplicasAfterManualBatch() }
         batchesSeen += 1
         samplesSeen += batch.count * worldSize
         let stepped = !steppedThisBatch.isEmpty

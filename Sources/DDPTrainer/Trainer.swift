@@ -16,9 +16,11 @@ import DDPTensor
 /// otherwise it runs as a single process (pass `communicator:` to choose).
 ///
 /// At the start of `fit` every rank checks that all built the same model, then takes rank 0's
-/// parameters and buffers. Gradients are averaged over ranks only where an optimizer steps,
-/// so gradient accumulation costs no communication, and clipping, schedulers and callbacks
-/// see the same numbers everywhere: after every step, all ranks hold identical parameters.
+/// parameters and buffers; after every training batch every rank takes rank 0's buffers
+/// again (PyTorch DDP's `broadcast_buffers`), so BatchNorm running statistics never drift
+/// apart. Gradients are averaged over ranks only where an optimizer steps, so gradient
+/// accumulation costs no communication, and clipping, schedulers and callbacks see the same
+/// numbers everywhere: after every step, all ranks hold identical parameters.
 public final class Trainer {
     // MARK: Options
 
@@ -50,8 +52,12 @@ public final class Trainer {
     public let enableProgressBar: Bool
     /// What to do at an optimizer step whose loss or gradient norm is NaN or infinite.
     public let nonFiniteLoss: NonFiniteLossPolicy
-    /// Compare a hash of the parameters across ranks every this many steps (`nil`: never).
+    /// Compare a hash of the parameters and buffers across ranks every this many steps (`nil`: never).
     public let checkConsistency: Int?
+    /// Normalise with the batch statistics of every rank's batch together (as PyTorch's
+    /// `SyncBatchNorm`): every ``BatchNormalization`` of the module reduces its statistics
+    /// over the ranks during `fit`. Otherwise each rank normalises with its own batch's.
+    public let syncBatchNorm: Bool
     /// Seconds without progress (a batch trained or validated) after which a rank of a
     /// multi-rank `fit` ends the job, naming the ranks that did not arrive (`nil` or 0: never).
     public let collectiveTimeout: Double?
@@ -159,6 +165,8 @@ public final class Trainer {
     /// Per optimizer: the sum and count of the losses in the current accumulation window.
     var windowLosses: [(sum: Double, count: Int)] = []
     var audit: ParameterAudit?
+    /// Copies rank 0's buffers to every rank after each training batch (`nil`: one rank, or no buffers).
+    var bufferBroadcast: BufferBroadcast?
     /// What resuming compares: the shape of the run being fitted.
     var runShape: RunShape?
     /// Where a resume from the current state would continue: the epoch and its next batch.
@@ -179,7 +187,7 @@ public final class Trainer {
         valCheckInterval: ValidationInterval = 1.0, checkValEveryNEpoch: Int = 1, logEveryNSteps: Int = 50,
         seed: UInt64? = nil, communicator: (any Communicator)? = nil, callbacks: [any Callback] = [],
         loggers: [any MetricsLogger] = [], enableProgressBar: Bool = true, nonFiniteLoss: NonFiniteLossPolicy = .step, checkConsistency: Int? = nil,
-        collectiveTimeout: Double? = nil, keepLoggedEvents: Bool = false
+        collectiveTimeout: Double? = nil, syncBatchNorm: Bool = false, keepLoggedEvents: Bool = false
     ) throws {
         try TrainerError.require((maxEpochs ?? 0) >= 0, "maxEpochs must be >= 0, got \(maxEpochs ?? 0)")
         try TrainerError.require((maxSteps ?? 0) >= 0, "maxSteps must be >= 0, got \(maxSteps ?? 0)")
@@ -218,6 +226,7 @@ public final class Trainer {
         self.nonFiniteLoss = nonFiniteLoss
         self.checkConsistency = checkConsistency
         self.collectiveTimeout = collectiveTimeout
+        self.syncBatchNorm = syncBatchNorm
         keepsLoggedEvents = keepLoggedEvents
     }
 

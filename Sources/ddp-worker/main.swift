@@ -8,11 +8,13 @@
 //   ddp-worker examples [--only a,b]   the optimization-guide examples, one JSON result per line on rank 0
 //   ddp-worker resume --dir D [--resume PATH|last]   train with checkpoints, maybe resuming; JSON result on rank 0
 //   ddp-worker manual-gradients --use U  a manual step that reads, clips or raw-steps its gradients
+//   ddp-worker resnet-replay [--sync-batchnorm]      ten SGD steps of the ResNet PyTorch recorded; JSON result on rank 0
 //
 // Not a user tool: the options exist to inject the failures the tests check.
 import ArgumentParser
 import Foundation
 import DDPBenchmarks
+import DDPTestModels
 import OptimizationExamples
 import SwiftDDP
 #if canImport(Glibc)
@@ -31,7 +33,7 @@ struct DDPWorker: ParsableCommand {
         abstract: "Multi-rank scenarios that the distributed tests run under mpirun.",
         discussion: "Not a user tool: the options exist to inject the failures the tests check.",
         subcommands: [Train.self, BenchSync.self, MPIErrorScenario.self, BenchScaling.self, Examples.self, Resume.self,
-                      ManualGradients.self])
+                      ManualGradients.self, ResNetReplayScenario.self])
 
     func run() throws {
         throw ValidationError("no scenario given")
@@ -157,6 +159,27 @@ struct Resume: ParsableCommand {
         RankFailure.installSignalHandlers(rank: communicator.rank)
         RankFailure.run(communicator: communicator) {
             try trainForResume(options, communicator: communicator)
+        }
+        MPICommunicator.finalize()
+    }
+}
+
+struct ResNetReplayScenario: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resnet-replay",
+        abstract: "Ten SGD steps of the ResNet recorded by Tests/Reference/pytorch_resnet_replay.py; JSON result on rank 0.")
+
+    @Option(help: "The folder of the recording.") var fixture = ResNetReplay.fixtureDirectory
+    @Flag(help: "BatchNorm statistics over all ranks' batches.") var syncBatchnorm = false
+
+    func run() {
+        let communicator = makeCommunicator()
+        RankFailure.installSignalHandlers(rank: communicator.rank)
+        RankFailure.run(communicator: communicator) {
+            let result = try ResNetReplay.run(directory: fixture, communicator: communicator, syncBatchNorm: syncBatchnorm)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            if communicator.isRoot { print(String(decoding: try encoder.encode(result), as: UTF8.self)) }
         }
         MPICommunicator.finalize()
     }

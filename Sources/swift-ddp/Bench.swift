@@ -8,12 +8,14 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print speed and memory figures (run with OPENBLAS_NUM_THREADS=1 for the single-thread goals).",
         discussion: """
-            core, trainer, optimizer: one process. sync, scaling: under mpirun, e.g.
+            core, trainer, optimizer, resnet: one process. sync, scaling: under mpirun, e.g.
             mpirun -np 2 -x OPENBLAS_NUM_THREADS=1 swift-ddp bench scaling
             """)
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
         case core, trainer, optimizer
+        /// The train step of `--model resnet` (batch 64 of 28x28 images).
+        case resnet
         /// Gradient sync of 10M parameters against one raw MPI_Allreduce of the same bytes.
         case sync
         /// Aggregate samples/s of all ranks against rank 0 alone (MLP 784-1024-1024-10).
@@ -30,8 +32,12 @@ struct Bench: ParsableCommand {
     func run() throws {
         switch suite {
         case .core:
-            let pytorch = comparePytorch ? try PyTorchReference.measure(steps: steps) : [:]
+            let pytorch = comparePytorch ? try PyTorchReference.measure("pytorch_mlp.py", steps: steps) : [:]
             print(CoreBenchmarks.report(steps: steps, pytorch: pytorch))
+        case .resnet:
+            let resnetSteps = max(steps / 6, 5)
+            let pytorch = comparePytorch ? try PyTorchReference.measure("pytorch_resnet.py", steps: resnetSteps) : [:]
+            print(try ResNetStepBenchmark.report(steps: resnetSteps, pytorch: pytorch))
         case .trainer:
             print(try TrainerOverheadBenchmark.report(stepsPerRepeat: max(steps, 20)))
         case .optimizer:
@@ -52,12 +58,13 @@ struct Bench: ParsableCommand {
     }
 }
 
-/// Runs `bench/pytorch_mlp.py` (found beside the package) and reads its JSON figures.
+/// Runs a script of `bench/` (found beside the package), `bench/pytorch_mlp.py` or
+/// `bench/pytorch_resnet.py`, and reads its JSON figures.
 enum PyTorchReference {
-    static func measure(steps: Int) throws -> [String: Double] {
+    static func measure(_ scriptName: String, steps: Int) throws -> [String: Double] {
         let script = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("bench/pytorch_mlp.py").path
+            .appendingPathComponent("bench/" + scriptName).path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script, String(steps)]

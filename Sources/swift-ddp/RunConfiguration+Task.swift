@@ -22,7 +22,8 @@ extension RunConfiguration {
             valCheckInterval: interval <= 1 ? .fraction(interval) : .batches(Int(interval)),
             logEveryNSteps: trainer.logEveryNSteps, seed: trainer.seed, communicator: communicator,
             callbacks: callbacks, loggers: loggers, nonFiniteLoss: NonFiniteLossPolicy(nanPolicy: trainer.nanPolicy) ?? .stop,
-            checkConsistency: trainer.checkConsistency, collectiveTimeout: trainer.collectiveTimeout)
+            checkConsistency: trainer.checkConsistency, collectiveTimeout: trainer.collectiveTimeout,
+            syncBatchNorm: trainer.syncBatchnorm)
     }
 
     /// Where and when checkpoints are written, and what the run starts from.

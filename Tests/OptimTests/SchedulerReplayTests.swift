@@ -1,5 +1,6 @@
 import DDPOptim
 import DDPTensor
+import DDPTestSupport
 import Foundation
 import Testing
 

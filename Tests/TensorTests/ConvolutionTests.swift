@@ -47,6 +47,18 @@ private func naiveConv2d(_ x: Tensor, _ w: Tensor, _ b: Tensor?, stride: (Int, I
         #expect(allClose(out.scalars, naiveConv2d(x, w, b, stride: stride, padding: padding), rtol: 1e-4, atol: 1e-5))
     }
 
+    /// Unit strides with an output as wide as the input take the block-copy path of im2col,
+    /// whatever the kernel and the height padding (here wider than needed).
+    @Test(arguments: [((3, 3), (1, 1)), ((3, 5), (2, 2)), ((5, 3), (1, 1)), ((1, 3), (0, 1)), ((3, 7), (4, 3))])
+    func sameWidthConvolutionsMatchTheDefinition(kernel: (Int, Int), padding: (Int, Int)) {
+        var g = RandomGenerator(seed: 12)
+        let x = Tensor.randn([2, 3, 6, 5], using: &g)
+        let w = Tensor.randn([4, 3, kernel.0, kernel.1], using: &g)
+        let out = Tensor.conv2d(x, weight: w, bias: nil, stride: (1, 1), padding: padding)
+        #expect(out.shape[3] == 5)
+        #expect(allClose(out.scalars, naiveConv2d(x, w, nil, stride: (1, 1), padding: padding), rtol: 1e-4, atol: 1e-5))
+    }
+
     @Test(arguments: [(1, 0, true), (1, 1, false), (2, 0, false), (2, 1, true)])
     func gradientsOnNonSquareInput(stride: Int, padding: Int, withBias: Bool) {
         var g = RandomGenerator(seed: UInt64(10 * stride + padding))

@@ -66,4 +66,18 @@ func distinctValues(_ shape: [Int], seed: UInt64) -> Tensor {
         }
         #expect(report.passed, "\(report)")
     }
+
+    @Test func globalAveragePoolIsTheMeanOfEachPlane() {
+        let out = grid.globalAvgPool2d()
+        #expect(out.shape == [1, 1])
+        #expect(out.scalars == [8.5])
+        let planes = Tensor((0..<24).map(Float.init), shape: [2, 3, 2, 2])
+        #expect(planes.globalAvgPool2d().scalars == [1.5, 5.5, 9.5, 13.5, 17.5, 21.5])
+    }
+
+    @Test func globalAveragePoolGradients() {
+        let x = normalValues([2, 3, 3, 5], seed: 8)
+        let report = checkGradients([x]) { $0[0].globalAvgPool2d() * $0[0].globalAvgPool2d() }
+        #expect(report.passed, "\(report)")
+    }
 }
