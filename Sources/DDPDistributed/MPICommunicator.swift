@@ -105,6 +105,7 @@ public final class MPICommunicator: Communicator {
     }
 
     public func abort(message: String, code: Int32) -> Never {
+        PeerDeathReport.noteReported()
         writeToStandardError(message + "\n")
         MPI_Abort(comm, code)
         exit(code)
@@ -114,6 +115,7 @@ public final class MPICommunicator: Communicator {
     /// `MPI_Finalize`, so that a mistake all ranks found alike ends the job without Open MPI's
     /// abort banner. A rank that has not arrived within `seconds` is ended by `MPI_Abort`.
     public func exitTogether(code: Int32, within seconds: Double) -> Never {
+        PeerDeathReport.noteReported()
         var request: MPI_Request?
         if worldSize > 1, MPI_Ibarrier(comm, &request) == swiftddp_success() {
             let deadline = MonotonicClock.seconds() + seconds

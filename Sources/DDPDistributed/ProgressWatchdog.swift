@@ -107,6 +107,7 @@ public final class ProgressWatchdog: @unchecked Sendable {
             line = "swift-ddp: rank \(rank): \(waited); "
                 + "another rank probably stopped early or is stuck, so a collective never completes\n"
         }
+        PeerDeathReport.noteReported()
         writeToStandardError(line)
         _exit(RankFailure.exitCode)
     }

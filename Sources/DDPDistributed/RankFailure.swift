@@ -87,6 +87,7 @@ private func installCrashHandler(_ signal: Int32) {
 }
 
 private func crashHandler(_ signal: Int32) {
+    PeerDeathReport.noteReported()
     if signal >= 0 && Int(signal) < crashMessages.count {
         crashMessages[Int(signal)].withUnsafeBytes { _ = write(2, $0.baseAddress, $0.count) }
     }

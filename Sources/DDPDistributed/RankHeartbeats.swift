@@ -108,7 +108,7 @@ public final class RankHeartbeats: @unchecked Sendable {
             }.max() ?? now
             guard now.timeIntervalSince(newest) > age else { continue }
             for file in files { unlink(file) }
-            rmdir(folder)
+            if rmdir(folder) != 0 { unlink(folder) }   // a job's marker file (PeerDeathReport)
         }
     }
 

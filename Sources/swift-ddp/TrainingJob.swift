@@ -22,6 +22,7 @@ struct TrainingJob {
         let communicator = makeCommunicator(debug: configuration.settings.trainer.debug)
         defer { MPICommunicator.finalize() }
         RankFailure.installSignalHandlers(rank: communicator.rank)
+        PeerDeathReport.install(communicator: communicator)
         RankFailure.run(communicator: communicator) {
             do {
                 // A launcher that announced no size (or another) gets the task built for the real world.

@@ -53,6 +53,33 @@ import Testing
         try expectFiniteCheckpoints(in: folder + "/checkpoints")
     }
 
+    /// SIGKILL of one rank: Open MPI ends the others, and the lowest survivor says which rank
+    /// died (one line; mpirun adds its own report, which -q turns off).
+    @Test(arguments: [(2, 1), (3, 0)])
+    func aKilledRankIsNamedByASurvivor(ranks: Int, killedRank: Int) throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let job = BackgroundJob {
+            try CLIRun.run(["--data", "digits", "--max-epochs", "100000", "--log-dir", folder], ranks: ranks, timeout: 120)
+        }
+        var killed: pid_t?
+        let start = Date()
+        while killed == nil && !job.isFinished && Date().timeIntervalSince(start) < 90 {
+            if let rank = RankProcess.find(argument: folder, rank: killedRank), rank.heartbeatStep ?? 0 >= 1 {
+                kill(rank.pid, SIGKILL)
+                killed = rank.pid
+            } else {
+                usleep(50_000)
+            }
+        }
+        let result = try job.wait()
+        let pid = try #require(killed, "rank \(killedRank) never started training: \(result)")
+        #expect(!result.timedOut && result.exitCode != 0, "\(result)")
+        let lines = CLIRun.errorLines(result)
+        let survivor = killedRank == 0 ? 1 : 0
+        #expect(lines == ["swift-ddp: rank \(survivor): rank \(killedRank) (pid \(pid)) died without a message (killed, or out of memory?); every rank ends"],
+                "\(result)")
+    }
+
     /// SIGSTOP of one rank (the last of 2, a middle one of 4, rank 0 of 2).
     @Test(arguments: [(2, 1), (4, 2), (2, 0)])
     func aStoppedRankEndsTheJobNamingIt(ranks: Int, stoppedRank: Int) throws {

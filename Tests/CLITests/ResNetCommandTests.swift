@@ -8,7 +8,7 @@ import Testing
     /// step (a difference would stop the job): both learn the digits.
     @Test(arguments: [false, true]) func resnetTrainsOnTwoRanksWithIdenticalBuffers(syncBatchNorm: Bool) throws {
         let logs = try makeTemporaryFolder()
-        let result = try CLIRun.run(["--model", "resnet", "--hidden", "8,16", "--max-epochs", "5", "--batch-size", "32",
+        let result = try CLIRun.run(["--data", "digits", "--model", "resnet", "--hidden", "8,16", "--max-epochs", "5", "--batch-size", "32",
                                      "--check-consistency", "1", "--log-dir", logs] + (syncBatchNorm ? ["--sync-batchnorm"] : []),
                                     ranks: 2)
         #expect(result.exitCode == 0, "\(result)")
