@@ -13,6 +13,11 @@ public struct BuiltTask {
     public var requiresEveryInitialWeight: Bool
     /// One line about the model, for the start of a run.
     public var summary: String
+    /// Batches per epoch when `--limit-train-batches` is not given (`nil`: all of them).
+    public var defaultTrainBatchLimit: Int?
+    /// What a checkpoint must carry besides the weights to use the model on its own (the
+    /// gpt task's sizes and vocabulary), added to its run configuration.
+    public var checkpointMetadata: [String: String] = [:]
 
     public init(module: any TrainingModule, data: TaskData, batchSize: Int, shuffle: Bool, seed: UInt64,
                 requiresEveryInitialWeight: Bool = true, summary: String) {

@@ -7,6 +7,7 @@
 //                                      on all ranks against rank 0 alone, alternating, in one job
 //   ddp-worker examples [--only a,b]   the optimization-guide examples, one JSON result per line on rank 0
 //   ddp-worker resume --dir D [--resume PATH|last]   train with checkpoints, maybe resuming; JSON result on rank 0
+//   ddp-worker gpt-replay --fixture DIR   the recorded PyTorch GPT steps, JSON lines on rank 0
 //
 // Not a user tool: the options exist to inject the failures the tests check.
 import ArgumentParser
@@ -29,7 +30,8 @@ struct DDPWorker: ParsableCommand {
         commandName: "ddp-worker",
         abstract: "Multi-rank scenarios that the distributed tests run under mpirun.",
         discussion: "Not a user tool: the options exist to inject the failures the tests check.",
-        subcommands: [Train.self, BenchSync.self, MPIErrorScenario.self, BenchScaling.self, Examples.self, Resume.self])
+        subcommands: [Train.self, BenchSync.self, MPIErrorScenario.self, BenchScaling.self, Examples.self, Resume.self,
+                      GPTReplay.self])
 
     func run() throws {
         throw ValidationError("no scenario given")

@@ -8,15 +8,16 @@ extension RunConfiguration {
         return taskSettings
     }
 
-    /// The trainer this configuration describes, on `communicator`.
-    func makeTrainer(communicator: any Communicator, callbacks: [any Callback], loggers: [any MetricsLogger]) throws -> Trainer {
+    /// The trainer this configuration describes for `task`, on `communicator`.
+    func makeTrainer(for task: BuiltTask, communicator: any Communicator, callbacks: [any Callback], loggers: [any MetricsLogger]) throws -> Trainer {
         let trainer = settings.trainer
+        let trainLimit = trainer.limitTrainBatches?.limit ?? task.defaultTrainBatchLimit.map(BatchLimit.count) ?? .all
         let interval = trainer.valCheckInterval
         return try Trainer(
             maxEpochs: trainer.maxEpochs, maxSteps: trainer.maxSteps, accumulateGradBatches: trainer.accumulateGradBatches,
             gradientClipVal: trainer.gradientClipVal,
             gradientClipAlgorithm: GradientClipAlgorithm(rawValue: trainer.gradientClipAlgorithm) ?? .norm,
-            limitTrainBatches: trainer.limitTrainBatches?.limit ?? .all, limitValBatches: trainer.limitValBatches?.limit ?? .all,
+            limitTrainBatches: trainLimit, limitValBatches: trainer.limitValBatches?.limit ?? .all,
             valCheckInterval: interval <= 1 ? .fraction(interval) : .batches(Int(interval)),
             logEveryNSteps: trainer.logEveryNSteps, seed: trainer.seed, communicator: communicator,
             callbacks: callbacks, loggers: loggers, nonFiniteLoss: NonFiniteLossPolicy(nanPolicy: trainer.nanPolicy) ?? .stop,

@@ -54,8 +54,9 @@ struct TrainingJob {
                            try TensorBoardLogger(directory: logDir), try CurvesPlot(directory: logDir)]
                 try HyperparametersFile.write(configuration.record, to: logDir)
             }
-            let trainer = try configuration.makeTrainer(communicator: communicator, callbacks: checkpoints.callbacks, loggers: loggers)
-            trainer.runConfiguration = configuration.exactnessRecord
+            let trainer = try configuration.makeTrainer(for: task, communicator: communicator, callbacks: checkpoints.callbacks,
+                                                        loggers: loggers)
+            trainer.runConfiguration = configuration.exactnessRecord.merging(task.checkpointMetadata) { _, task in task }
             trainer.exactConfigurationKeys = configuration.keysThatChangeTheRun
             let loader = try task.trainingLoader()
             if communicator.isRoot {
@@ -82,7 +83,7 @@ struct TrainingJob {
                 throw CommandError("validate needs validation samples: set --val-split above 0")
             }
             _ = try Checkpointing.setUp(configuration.checkpointPlan(for: .validate), module: task.module)
-            let trainer = try configuration.makeTrainer(communicator: communicator, callbacks: [], loggers: [])
+            let trainer = try configuration.makeTrainer(for: task, communicator: communicator, callbacks: [], loggers: [])
             let metrics = try trainer.validate(task.module, data: validation)
             if communicator.isRoot { print(RunSummary(metrics: metrics, module: task.module).line) }
         }
