@@ -20,11 +20,13 @@ public struct GPTSettings: ParsableArguments, Sendable {
     public static let defaultHeadCount = 4
     public static let defaultEmbeddingSize = 128
     public static let defaultBlockSize = 128
+    /// Windows per rank per batch when `--batch-size` is not given.
+    public static let defaultBatchSize = 16
     /// Batches per epoch when `--limit-train-batches` is not given: an epoch of every window
     /// of the text would be millions of batches.
     public static let defaultBatchesPerEpoch = 25
     /// The most validation windows (spread evenly over the held-out text).
-    public static let validationWindowLimit = 512
+    public static let validationWindowLimit = 256
 
     /// Throws for the first GPT option given to another task than `gpt`.
     public func rejectOptions(notFor task: String) throws {

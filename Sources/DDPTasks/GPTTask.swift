@@ -40,6 +40,20 @@ public final class GPTTask: Module, StepLossLogging {
         return model.loss(batch.inputs.scalars.map { Int($0) }, targets: batch.labels, batch: rows, time: time)
     }
 
+    /// The mean bits per character of the model's predictions over every window of
+    /// `windows` (in evaluation mode, without gradients).
+    public func bitsPerCharacter(on windows: any Dataset) -> Double {
+        let wasTraining = isTraining
+        eval()
+        defer { train(wasTraining) }
+        var total = 0.0
+        for start in stride(from: 0, to: windows.count, by: 64) {
+            let batch = windows.batch(at: Array(start..<min(start + 64, windows.count)))
+            total += Double(noGrad { loss(batch) }.item) * Double(batch.count)
+        }
+        return total / Double(max(windows.count, 1)) / M_LN2
+    }
+
     public func trainingStep(_ batch: Batch, batchIndex: Int) throws -> Tensor? { loss(batch) }
 
     public func validationStep(_ batch: Batch, batchIndex: Int) throws {
@@ -100,7 +114,7 @@ extension TaskDescriptor {
         configuration.vocabularySize = corpus.vocabulary.count
         let model = GPT(configuration, using: &generator)
 
-        let batchSize = settings.trainer.batchSize ?? 32
+        let batchSize = settings.trainer.batchSize ?? GPTSettings.defaultBatchSize
         let training = TextWindows(everyWindowOf: trainingTokens, blockSize: block)
         let validation = settings.data.valSplit > 0
             ? TextWindows(spreadOver: validationTokens, blockSize: block, limit: GPTSettings.validationWindowLimit) : nil

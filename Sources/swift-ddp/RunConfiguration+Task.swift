@@ -11,17 +11,21 @@ extension RunConfiguration {
     /// The trainer this configuration describes for `task`, on `communicator`.
     func makeTrainer(for task: BuiltTask, communicator: any Communicator, callbacks: [any Callback], loggers: [any MetricsLogger]) throws -> Trainer {
         let trainer = settings.trainer
-        let trainLimit = trainer.limitTrainBatches?.limit ?? task.defaultTrainBatchLimit.map(BatchLimit.count) ?? .all
         let interval = trainer.valCheckInterval
         return try Trainer(
             maxEpochs: trainer.maxEpochs, maxSteps: trainer.maxSteps, accumulateGradBatches: trainer.accumulateGradBatches,
             gradientClipVal: trainer.gradientClipVal,
             gradientClipAlgorithm: GradientClipAlgorithm(rawValue: trainer.gradientClipAlgorithm) ?? .norm,
-            limitTrainBatches: trainLimit, limitValBatches: trainer.limitValBatches?.limit ?? .all,
+            limitTrainBatches: trainBatchLimit(for: task), limitValBatches: trainer.limitValBatches?.limit ?? .all,
             valCheckInterval: interval <= 1 ? .fraction(interval) : .batches(Int(interval)),
             logEveryNSteps: trainer.logEveryNSteps, seed: trainer.seed, communicator: communicator,
             callbacks: callbacks, loggers: loggers, nonFiniteLoss: NonFiniteLossPolicy(nanPolicy: trainer.nanPolicy) ?? .stop,
             checkConsistency: trainer.checkConsistency, collectiveTimeout: trainer.collectiveTimeout)
+    }
+
+    /// How many of an epoch's batches `task` trains on: `limit-train-batches`, else the task's default.
+    func trainBatchLimit(for task: BuiltTask) -> BatchLimit {
+        settings.trainer.limitTrainBatches?.limit ?? task.defaultTrainBatchLimit.map(BatchLimit.count) ?? .all
     }
 
     /// Where and when checkpoints are written, and what the run starts from.

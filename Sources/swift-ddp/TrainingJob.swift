@@ -60,11 +60,12 @@ struct TrainingJob {
             trainer.exactConfigurationKeys = configuration.keysThatChangeTheRun
             let loader = try task.trainingLoader()
             if communicator.isRoot {
-                let steps = (loader.batchesPerEpoch + communicator.worldSize - 1) / communicator.worldSize
+                let all = (loader.batchesPerEpoch + communicator.worldSize - 1) / communicator.worldSize
+                let steps = configuration.trainBatchLimit(for: task).batches(of: all)
                 print("swift-ddp: \(configuration.settings.task) on \(task.data.source), \(communicator.worldSize) rank(s): "
                       + "\(task.summary); \(steps) batches/epoch of \(task.batchSize * communicator.worldSize) samples; logs in \(logDir)/")
             }
-            let untrained = communicator.isRoot ? try RunSummary.untrainedFigures(of: task.module) : [:]
+            let untrained = communicator.isRoot ? try RunSummary.untrainedFigures(of: task.module, validation: task.data.validation) : [:]
             let started = MonotonicClock.seconds()
             try trainer.fit(task.module, train: loader, validation: task.validationLoader(),
                             checkpointPath: checkpoints.resumePath, forceResume: configuration.settings.trainer.forceResume)
