@@ -20,9 +20,9 @@ tolerance. The tests read these files only: they never run Python.
     pip install "torch==2.13.0+cpu" safetensors
     python3 Tests/Reference/gpt/record_gpt_reference.py
 
-`--check-export FILE` instead loads weights exported by `swift-ddp export` (from a
-checkpoint of --task gpt) into this PyTorch model by name, strictly, and prints the loss
-of a batch of the model's own vocabulary.
+`--check-export FILE [N_HEAD]` instead loads weights exported by `swift-ddp export` (from
+a checkpoint of --task gpt, N_HEAD heads, default 4) into this PyTorch model by name,
+strictly, and prints the loss of random tokens of the model's vocabulary.
 """
 
 import json
