@@ -8,12 +8,14 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print speed and memory figures (run with OPENBLAS_NUM_THREADS=1 for the single-thread goals).",
         discussion: """
-            core, trainer, optimizer: one process. sync, scaling: under mpirun, e.g.
+            core, trainer, optimizer, gpt: one process. sync, scaling: under mpirun, e.g.
             mpirun -np 2 -x OPENBLAS_NUM_THREADS=1 swift-ddp bench scaling
             """)
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
         case core, trainer, optimizer
+        /// One GPT training step (4 layers, 4 heads, 256 wide, context 128, batch 16).
+        case gpt
         /// Gradient sync of 10M parameters against one raw MPI_Allreduce of the same bytes.
         case sync
         /// Aggregate samples/s of all ranks against rank 0 alone (MLP 784-1024-1024-10).
@@ -36,6 +38,9 @@ struct Bench: ParsableCommand {
             print(try TrainerOverheadBenchmark.report(stepsPerRepeat: max(steps, 20)))
         case .optimizer:
             print(try OptimizerStepBenchmark.report())
+        case .gpt:
+            let pytorch = comparePytorch ? try PyTorchReference.gptStepSeconds(threads: BLAS.threadCount, steps: max(steps / 3, 10)) : nil
+            print(try GPTStepBenchmark.report(steps: max(steps / 3, 10), pytorchSeconds: pytorch))
         case .sync, .scaling:
             let communicator = makeCommunicator()
             defer { MPICommunicator.finalize() }
@@ -52,15 +57,25 @@ struct Bench: ParsableCommand {
     }
 }
 
-/// Runs `bench/pytorch_mlp.py` (found beside the package) and reads its JSON figures.
+/// Runs the PyTorch timing scripts of `bench/` (found beside the package) and reads their JSON figures.
 enum PyTorchReference {
+    /// `bench/pytorch_mlp.py`'s figures.
     static func measure(steps: Int) throws -> [String: Double] {
+        try run("pytorch_mlp.py", [String(steps)])
+    }
+
+    /// `bench/pytorch_gpt.py`'s median seconds per GPT step on `threads` threads.
+    static func gptStepSeconds(threads: Int, steps: Int) throws -> Double? {
+        try run("pytorch_gpt.py", [String(threads), String(steps)])["seconds"]
+    }
+
+    private static func run(_ name: String, _ arguments: [String]) throws -> [String: Double] {
         let script = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("bench/pytorch_mlp.py").path
+            .appendingPathComponent("bench/" + name).path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, String(steps)]
+        process.arguments = ["python3", script] + arguments
         let output = Pipe()
         process.standardOutput = output
         try process.run()

@@ -1,5 +1,6 @@
 import DDPTensor
 import DDPTestSupport
+import Foundation
 import Testing
 
 /// LayerNorm, GELU (tanh form) and causal self-attention: gradients against central
@@ -30,6 +31,17 @@ import Testing
     @Test func geluTanhGradients() {
         let report = checkGradients([awayFromZero([12], low: 0.05, high: 3, seed: 85)]) { $0[0].gelu(approximate: .tanh) }
         #expect(report.passed, "\(report)")
+    }
+
+    @Test func geluTanhAgreesWithLibmTanhEverywhere() {
+        // Its tanh is computed without libm; compare with tanhf from -12 to 12 and beyond.
+        let values = (-2400...2400).map { Float($0) / 200 } + [-100, -30, 30, 100, 1e-6, -1e-6, 0]
+        let c = Float(2 / Float.pi).squareRoot()
+        let expected = values.map { 0.5 * $0 * (1 + tanhf(c * ($0 + 0.044715 * $0 * $0 * $0))) }
+        let actual = Tensor(values).gelu(approximate: .tanh).scalars
+        // Float32's rounding of 1 + tanh near -1 bounds both versions to about 1e-7·|x|.
+        let worst = zip(zip(actual, expected), values).map { pair, x in abs(pair.0 - pair.1) / max(1, abs(x)) }.max() ?? 0
+        #expect(worst <= 2e-7, "largest difference from tanhf, scaled by max(1, |x|): \(worst)")
     }
 
     @Test(arguments: [1, 2, 4])
