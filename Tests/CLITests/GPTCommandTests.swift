@@ -68,6 +68,20 @@ import Testing
         #expect(foreign.standardOutput.isEmpty)
     }
 
+    /// Dropout draws from each rank's own stream, yet the replicas stay identical (checked
+    /// after every step), and validation and sampling run with it off.
+    @Test func dropoutTrainsOnTwoRanksAndSamples() throws {
+        let logs = try makeTemporaryFolder()
+        let result = try CLIRun.run(Self.tiny + ["--data", try textFile(), "--dropout", "0.2", "--max-steps", "20",
+                                                 "--limit-train-batches", "10", "--check-consistency", "1", "--log-dir", logs],
+                                    ranks: 2)
+        try #require(result.exitCode == 0 && !result.timedOut, "\(result)")
+        #expect(try CLIRun.metric("val_bpc", in: logs).count == 2)
+        let sample = try CLIRun.run(["generate", "--checkpoint", logs + "/checkpoints/last.safetensors", "--prompt", "the ",
+                                     "--max-new-tokens", "20"])
+        #expect(sample.exitCode == 0 && sample.standardOutput.hasPrefix("the "), "\(sample)")
+    }
+
     @Test func generateRefusesACheckpointOfAnotherTask() throws {
         let logs = try makeTemporaryFolder()
         let trained = try CLIRun.run(["--debug", "--max-epochs", "1", "--log-dir", logs])

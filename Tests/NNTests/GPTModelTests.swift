@@ -59,6 +59,21 @@ import Testing
         #expect(abs(loss - log(13.0)) < 0.1, "loss \(loss), uniform \(log(13.0))")
     }
 
+    @Test func evaluationModeTurnsEveryDropoutOff() {
+        var generator = RandomGenerator(seed: 6)
+        var configuration = small
+        configuration.dropout = 0.5
+        let model = GPT(configuration, using: &generator)
+        let tokens = (0..<16).map { $0 % 13 }
+        let plain = GPT(small, using: &generator)
+        try? plain.load(stateDict: Dictionary(uniqueKeysWithValues: model.stateDict().map { ($0.name, $0.tensor) }))
+        model.eval()
+        plain.eval()
+        // Outside a trainer no random stream is bound: any dropout left on would stop here.
+        let withDropout = noGrad { model.logits(tokens, batch: 2, time: 8) }.scalars
+        #expect(withDropout == noGrad { plain.logits(tokens, batch: 2, time: 8) }.scalars)
+    }
+
     @Test func samplingIsSeededAndTopOneIsGreedy() {
         var generator = RandomGenerator(seed: 5)
         let model = GPT(small, using: &generator)

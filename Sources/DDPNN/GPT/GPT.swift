@@ -105,7 +105,8 @@ public final class GPTTransformer: Module {
     }
 
     public override var namedChildren: [(String, Module)] {
-        [("wte", tokenEmbedding), ("wpe", positionEmbedding), ("h", BlockList(blocks)), ("ln_f", finalNorm)]
+        // The dropout is a child, as in nanoGPT, so that eval() reaches it; it has no state.
+        [("wte", tokenEmbedding), ("wpe", positionEmbedding), ("drop", dropout), ("h", BlockList(blocks)), ("ln_f", finalNorm)]
     }
 
     /// The final hidden states `[batch, time, channels]`.

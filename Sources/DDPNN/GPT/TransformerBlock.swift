@@ -19,7 +19,9 @@ public final class CausalSelfAttention: Module, Layer {
         residualDropout = Dropout(configuration.dropout)
     }
 
-    public override var namedChildren: [(String, Module)] { [("c_attn", packedProjection), ("c_proj", outputProjection)] }
+    public override var namedChildren: [(String, Module)] {
+        [("c_attn", packedProjection), ("c_proj", outputProjection), ("resid_dropout", residualDropout)]
+    }
 
     /// `[batch, time, channels]` to `[batch, time, channels]`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
@@ -51,7 +53,7 @@ public final class TransformerMLP: Module, Layer {
         dropout = Dropout(configuration.dropout)
     }
 
-    public override var namedChildren: [(String, Module)] { [("c_fc", expand), ("c_proj", project)] }
+    public override var namedChildren: [(String, Module)] { [("c_fc", expand), ("c_proj", project), ("dropout", dropout)] }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
         dropout(project(expand(input).gelu(approximate: .tanh)))
