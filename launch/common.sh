@@ -3,15 +3,16 @@
 # shellcheck shell=bash
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-DEBIAN_PACKAGES=(libopenmpi-dev openmpi-bin libopenblas-dev zlib1g-dev pkg-config dataset-fashion-mnist)
+DEBIAN_PACKAGES=(libopenmpi-dev openmpi-bin libopenblas-dev zlib1g-dev pkg-config dataset-fashion-mnist fortunes)
 FASHION_MNIST=/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+FORTUNES=/usr/share/games/fortunes/fortunes
 
 say() { printf '%s\n' "$*" >&2; }
 
-# Open MPI and OpenBLAS through pkg-config, mpirun itself, and the Fashion-MNIST files.
+# Open MPI and OpenBLAS through pkg-config, mpirun itself, the Fashion-MNIST files and the fortunes text.
 ensure_system_packages() {
     if command -v mpirun >/dev/null 2>&1 && pkg-config --exists ompi-c openblas zlib 2>/dev/null &&
-        [ -f "$FASHION_MNIST" ]; then
+        [ -f "$FASHION_MNIST" ] && [ -f "$FORTUNES" ]; then
         return 0
     fi
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -22,7 +23,7 @@ ensure_system_packages() {
             exit 1
         }
     else
-        say "swift-ddp: Open MPI, OpenBLAS or Fashion-MNIST is missing. Install them first:"
+        say "swift-ddp: Open MPI, OpenBLAS, Fashion-MNIST or the fortunes text is missing. Install them first:"
         say "    sudo apt-get install -y ${DEBIAN_PACKAGES[*]}"
         exit 1
     fi

@@ -15,6 +15,11 @@ public struct BuiltTask {
     public var summary: String
     /// The epochs to train when `--max-epochs` is not given.
     public var defaultMaxEpochs: Int
+    /// Batches per epoch when `--limit-train-batches` is not given (`nil`: all of them).
+    public var defaultTrainBatchLimit: Int?
+    /// What a checkpoint must carry besides the weights to use the model on its own (the
+    /// gpt task's sizes and vocabulary), added to its run configuration.
+    public var checkpointMetadata: [String: String] = [:]
 
     public init(module: any TrainingModule, data: TaskData, batchSize: Int, shuffle: Bool, seed: UInt64,
                 requiresEveryInitialWeight: Bool = true, summary: String,

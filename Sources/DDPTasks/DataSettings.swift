@@ -3,7 +3,7 @@ import Foundation
 
 /// Where a task's samples come from and how they are split and ordered.
 public struct DataSettings: ParsableArguments, Sendable {
-    @Option(help: "A data set by name (digits, fashion-mnist) or a data file: CSV (header recognised, label last), .npy or IDX (default: the task's built-in data; the classifier's is fashion-mnist).") public var data: String?
+    @Option(help: "A data set by name (digits, fashion-mnist) or a data file: CSV (header recognised, label last), .npy or IDX; for the gpt task a UTF-8 text file (default: the task's built-in data; the classifier's is fashion-mnist, gpt's the fortunes).") public var data: String?
     @Option(help: "The CSV label column, by header name or 0-based index (default: the last).") public var labelColumn: String?
     @Option(help: "Share of samples held out for validation, fixed by the seed (0: none).") public var valSplit = 0.1
     @Flag(inversion: .prefixedNo, help: "Shuffle the training data every epoch.") public var shuffle = true

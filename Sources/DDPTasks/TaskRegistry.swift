@@ -22,7 +22,7 @@ public struct TaskDescriptor: Sendable {
 public enum TaskRegistry {
     /// Every task, the default first.
     public static let all: [TaskDescriptor] = [
-        .classifier, .fineTuning, .logisticRegressionLBFGS, .linearRegression, .gan, .cycleGAN,
+        .classifier, .fineTuning, .logisticRegressionLBFGS, .linearRegression, .gan, .cycleGAN, .gpt,
     ]
 
     /// The task `--task` selects by default.
@@ -44,6 +44,7 @@ public enum TaskRegistry {
             throw TaskError("--batch-size must be at least 1, got \(batchSize)")
         }
         try settings.adversarial.rejectOptions(notFor: descriptor.name)
+        try settings.gpt.rejectOptions(notFor: descriptor.name)
         var initialization = RandomGenerator(seed: settings.trainer.seed)
         let built = try descriptor.build(settings, &initialization)
         if let path = settings.model.initFrom { try built.loadInitialWeights(from: path) }

@@ -13,6 +13,7 @@ public struct TaskSettings: ParsableArguments, Sendable {
     @OptionGroup(title: "Learning-rate scheduler") public var scheduler: SchedulerSettings
     @OptionGroup(title: "Data") public var data: DataSettings
     @OptionGroup(title: "GAN and CycleGAN (--task gan, --task cyclegan)") public var adversarial: AdversarialSettings
+    @OptionGroup(title: "GPT (--task gpt)") public var gpt: GPTSettings
     /// The number of ranks the task will be trained on (not an option: the launch sets it).
     public var worldSize = 1
 

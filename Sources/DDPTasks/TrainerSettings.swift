@@ -9,12 +9,12 @@ public struct TrainerSettings: ParsableArguments, Sendable {
     @Option(help: "Passes over the training data (default: the task's, 20; the classifier on Fashion-MNIST: \(ClassifierDefaults.fashionMNIST.maxEpochs)).")
     public var maxEpochs: Int?
     @Option(help: "Stop after this many optimizer steps.") public var maxSteps: Int?
-    @Option(help: "Samples per rank per batch, as in Lightning (default 32; the lbfgs task: all samples).") public var batchSize: Int?
+    @Option(help: "Samples per rank per batch, as in Lightning (default 32; gpt: \(GPTSettings.defaultBatchSize); the lbfgs task: all samples).") public var batchSize: Int?
     @Option(help: "Batches whose gradients add up to one optimizer step.") public var accumulateGradBatches = 1
     @Option(help: "Clip gradients at this value (0 or absent: no clipping).") public var gradientClipVal: Double?
     @Option(help: "norm or value.") public var gradientClipAlgorithm = "norm"
     @Option(help: "Validate after this fraction of an epoch, or every N batches when above 1.") public var valCheckInterval = 1.0
-    @Option(help: "Train on this fraction of each epoch's batches (up to 1.0), or this many batches when above 1 (default: all).")
+    @Option(help: "Train on this fraction of each epoch's batches (up to 1.0), or this many batches when above 1 (default: all; gpt: \(GPTSettings.defaultBatchesPerEpoch)).")
     public var limitTrainBatches: BatchAmount?
     @Option(help: "Validate on this fraction of the validation batches (up to 1.0), or this many batches when above 1 (default: all).")
     public var limitValBatches: BatchAmount?

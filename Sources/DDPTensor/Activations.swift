@@ -64,11 +64,33 @@ extension Tensor {
                 return cdf + x * pdf
             }
         case .tanh:
-            let c = Float(2 / Float.pi).squareRoot(), k: Float = 0.044715
-            let result = mapValues { 0.5 * $0 * (1 + tanhf(c * ($0 + k * $0 * $0 * $0))) }
-            return recordElementwise(result, name: "gelu_tanh") { x, _ in
-                let t = tanhf(c * (x + k * x * x * x))
-                return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * k * x * x)
+            return geluTanh()
+        }
+    }
+
+    /// GELU in its tanh form, keeping each `tanh` for backward:
+    /// `y = 0.5·x·(1 + t)`, `t = tanh(√(2/π)·(x + 0.044715·x³))`,
+    /// `dy/dx = 0.5·(1 + t) + 0.5·x·(1 - t²)·√(2/π)·(1 + 3·0.044715·x²)`.
+    private func geluTanh() -> Tensor {
+        let c = Float(2 / Float.pi).squareRoot(), k: Float = 0.044715
+        let tanhs = Tensor(uninitializedShape: shape)
+        let result = Tensor(uninitializedShape: shape)
+        let x = data, t = tanhs.data, y = result.data
+        for i in 0..<count {
+            let value = x[i]
+            let tanh = fastTanh(c * (value + k * value * value * value))
+            t[i] = tanh
+            y[i] = 0.5 * value * (1 + tanh)
+        }
+        let input = self, elementCount = count
+        return Tensor.record(result, name: "gelu_tanh", inputs: [self]) { ctx in
+            let g = ctx.gradOutput.data, x = input.data, t = tanhs.data
+            ctx.withGradient(of: 0) { dst, accumulate in
+                for i in 0..<elementCount {
+                    let value = x[i], tanh = t[i]
+                    let slope = 0.5 * (1 + tanh) + 0.5 * value * (1 - tanh * tanh) * c * (1 + 3 * k * value * value)
+                    dst[i] = (accumulate ? dst[i] : 0) + g[i] * slope
+                }
             }
         }
     }

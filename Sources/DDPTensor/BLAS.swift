@@ -10,23 +10,37 @@ public enum BLAS {
         alpha: Float = 1, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
         beta: Float, c: UnsafeMutablePointer<Float>
     ) {
+        gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+             a: a, lda: transposeA ? m : k, b: b, ldb: transposeB ? k : n, beta: beta, c: c, ldc: n)
+    }
+
+    /// ``gemm(transposeA:transposeB:m:n:k:alpha:a:b:beta:c:)`` on matrices whose rows lie
+    /// `lda`, `ldb` and `ldc` elements apart: blocks of wider matrices, such as one attention
+    /// head's columns of the packed query, key and value projections.
+    @inline(__always)
+    public static func gemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         guard m > 0, n > 0 else { return }
         guard k > 0 else {
             // An empty inner dimension contributes nothing; only beta applies.
-            if beta == 0 { c.update(repeating: 0, count: m * n) } else if beta != 1 {
-                for i in 0..<(m * n) { c[i] *= beta }
+            for row in 0..<m {
+                let r = c + row * ldc
+                if beta == 0 { r.update(repeating: 0, count: n) } else if beta != 1 {
+                    for i in 0..<n { r[i] *= beta }
+                }
             }
             return
         }
-        let lda = transposeA ? m : k
-        let ldb = transposeB ? k : n
         let profile = Profile.current
         let started = profile == nil ? 0 : MonotonicClock.seconds()
         defer { profile?.record(seconds: MonotonicClock.seconds() - started, flops: 2 * Double(m) * Double(n) * Double(k)) }
         cblas_sgemm(CblasRowMajor,
                     transposeA ? CblasTrans : CblasNoTrans,
                     transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(n))
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     /// The sgemm calls and their time during the work it measures (benchmarks only):

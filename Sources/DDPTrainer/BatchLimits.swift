@@ -9,7 +9,7 @@ public enum BatchLimit: Equatable, Sendable, ExpressibleByIntegerLiteral, Expres
     public init(floatLiteral value: Double) { self = .fraction(value) }
 
     /// The number of batches out of `available`.
-    func batches(of available: Int) -> Int {
+    public func batches(of available: Int) -> Int {
         switch self {
         case .all: return available
         case .fraction(let fraction): return Swift.min(available, Int((Double(available) * fraction).rounded(.down)))

@@ -8,7 +8,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print speed and memory figures (run with OPENBLAS_NUM_THREADS=1 for the single-thread goals).",
         discussion: """
-            core, trainer, optimizer, resnet: one process. sync, scaling: under mpirun, e.g.
+            core, trainer, optimizer, resnet, gpt: one process. sync, scaling: under mpirun, e.g.
             mpirun -np 2 -x OPENBLAS_NUM_THREADS=1 swift-ddp bench scaling
             """)
 
@@ -16,6 +16,8 @@ struct Bench: ParsableCommand {
         case core, trainer, optimizer
         /// The train step of `--model resnet` (batch 64 of 28x28 images).
         case resnet
+        /// One GPT training step (4 layers, 4 heads, 256 wide, context 128, batch 16).
+        case gpt
         /// Gradient sync of 10M parameters against one raw MPI_Allreduce of the same bytes.
         case sync
         /// Aggregate samples/s of all ranks against rank 0 alone (MLP 784-1024-1024-10).
@@ -42,6 +44,9 @@ struct Bench: ParsableCommand {
             print(try TrainerOverheadBenchmark.report(stepsPerRepeat: max(steps, 20)))
         case .optimizer:
             print(try OptimizerStepBenchmark.report())
+        case .gpt:
+            let pytorch = comparePytorch ? try PyTorchReference.gptStepSeconds(threads: BLAS.threadCount, steps: max(steps / 3, 10)) : nil
+            print(try GPTStepBenchmark.report(steps: max(steps / 3, 10), pytorchSeconds: pytorch))
         case .sync, .scaling:
             let communicator = makeCommunicator()
             defer { MPICommunicator.finalize() }
@@ -58,16 +63,25 @@ struct Bench: ParsableCommand {
     }
 }
 
-/// Runs a script of `bench/` (found beside the package), `bench/pytorch_mlp.py` or
-/// `bench/pytorch_resnet.py`, and reads its JSON figures.
+/// Runs the PyTorch timing scripts of `bench/` (found beside the package) and reads their JSON figures.
 enum PyTorchReference {
+    /// The figures of `bench/<scriptName>` (`pytorch_mlp.py`, `pytorch_resnet.py`) over `steps` steps.
     static func measure(_ scriptName: String, steps: Int) throws -> [String: Double] {
+        try run(scriptName, [String(steps)])
+    }
+
+    /// `bench/pytorch_gpt.py`'s median seconds per GPT step on `threads` threads.
+    static func gptStepSeconds(threads: Int, steps: Int) throws -> Double? {
+        try run("pytorch_gpt.py", [String(threads), String(steps)])["seconds"]
+    }
+
+    private static func run(_ name: String, _ arguments: [String]) throws -> [String: Double] {
         let script = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("bench/" + scriptName).path
+            .appendingPathComponent("bench/" + name).path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, String(steps)]
+        process.arguments = ["python3", script] + arguments
         let output = Pipe()
         process.standardOutput = output
         try process.run()

@@ -18,12 +18,17 @@ extension RunConfiguration {
             maxEpochs: settings.maxEpochs(taskDefault: task.defaultMaxEpochs), maxSteps: trainer.maxSteps, accumulateGradBatches: trainer.accumulateGradBatches,
             gradientClipVal: trainer.gradientClipVal,
             gradientClipAlgorithm: GradientClipAlgorithm(rawValue: trainer.gradientClipAlgorithm) ?? .norm,
-            limitTrainBatches: trainer.limitTrainBatches?.limit ?? .all, limitValBatches: trainer.limitValBatches?.limit ?? .all,
+            limitTrainBatches: trainBatchLimit(for: task), limitValBatches: trainer.limitValBatches?.limit ?? .all,
             valCheckInterval: interval <= 1 ? .fraction(interval) : .batches(Int(interval)),
             logEveryNSteps: trainer.logEveryNSteps, seed: trainer.seed, communicator: communicator,
             callbacks: callbacks, loggers: loggers, nonFiniteLoss: NonFiniteLossPolicy(nanPolicy: trainer.nanPolicy) ?? .stop,
             checkConsistency: trainer.checkConsistency, collectiveTimeout: trainer.collectiveTimeout,
             syncBatchNorm: trainer.syncBatchnorm)
+    }
+
+    /// How many of an epoch's batches `task` trains on: `limit-train-batches`, else the task's default.
+    func trainBatchLimit(for task: BuiltTask) -> BatchLimit {
+        settings.trainer.limitTrainBatches?.limit ?? task.defaultTrainBatchLimit.map(BatchLimit.count) ?? .all
     }
 
     /// Where and when checkpoints are written, and what the run starts from.

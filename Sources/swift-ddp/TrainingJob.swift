@@ -56,16 +56,18 @@ struct TrainingJob {
                            try TensorBoardLogger(directory: logDir), try CurvesPlot(directory: logDir), cycleLoss]
                 try HyperparametersFile.write(configuration.record, to: logDir)
             }
-            let trainer = try configuration.makeTrainer(for: task, communicator: communicator, callbacks: checkpoints.callbacks, loggers: loggers)
-            trainer.runConfiguration = configuration.exactnessRecord
+            let trainer = try configuration.makeTrainer(for: task, communicator: communicator, callbacks: checkpoints.callbacks,
+                                                        loggers: loggers)
+            trainer.runConfiguration = configuration.exactnessRecord.merging(task.checkpointMetadata) { _, task in task }
             trainer.exactConfigurationKeys = configuration.keysThatChangeTheRun
             let loader = try task.trainingLoader()
             if communicator.isRoot {
-                let steps = (loader.batchesPerEpoch + communicator.worldSize - 1) / communicator.worldSize
+                let all = (loader.batchesPerEpoch + communicator.worldSize - 1) / communicator.worldSize
+                let steps = configuration.trainBatchLimit(for: task).batches(of: all)
                 print("swift-ddp: \(configuration.settings.task) on \(task.data.source), \(communicator.worldSize) rank(s): "
                       + "\(task.summary); \(steps) batches/epoch of \(task.batchSize * communicator.worldSize) samples; logs in \(logDir)/")
             }
-            let untrained = communicator.isRoot ? try RunSummary.untrainedFigures(of: task.module) : [:]
+            let untrained = communicator.isRoot ? try RunSummary.untrainedFigures(of: task.module, validation: task.data.validation) : [:]
             let started = MonotonicClock.seconds()
             try trainer.fit(task.module, train: loader, validation: task.validationLoader(),
                             checkpointPath: checkpoints.resumePath, forceResume: configuration.settings.trainer.forceResume)

@@ -34,8 +34,8 @@ import Testing
 
     @Test(arguments: [nil, 2] as [Int?])
     func anUnknownTask(ranks: Int?) throws {
-        try expectOneLineError(["--task", "gpt"], ranks: ranks,
-                               containing: ["unknown task 'gpt'", "classifier, finetune, lbfgs, regression, gan, cyclegan"])
+        try expectOneLineError(["--task", "llama"], ranks: ranks,
+                               containing: ["unknown task 'llama'", "classifier, finetune, lbfgs, regression, gan, cyclegan, gpt"])
     }
 
     @Test func aYAMLSyntaxErrorGivesItsLineAndColumn() throws {
