@@ -125,13 +125,13 @@ extension TaskDescriptor {
         }
         let batchesPerEpoch = settings.trainBatchesPerEpoch(datasetCount: training.count, batchSize: batchSize,
                                                             default: GPTSettings.defaultBatchesPerEpoch)
-        let totalSteps = min(settings.trainer.maxSteps ?? Int.max, settings.trainer.maxEpochs * batchesPerEpoch)
+        let totalSteps = min(settings.trainer.maxSteps ?? Int.max, settings.maxEpochs() * batchesPerEpoch)
         let warmup = given.warmupSteps ?? min(100, totalSteps / 10)
         try TaskError.require(warmup >= 0, "--warmup-steps must be at least 0, got \(warmup)")
         let schedule = WarmupCosineSchedule(warmupSteps: min(warmup, totalSteps), totalSteps: totalSteps,
                                             learningRate: optimizer.learningRate)
         let module = GPTTask(model: model, optimizer: optimizer, scheduler: settings.scheduler, schedule: schedule,
-                             epochs: settings.trainer.maxEpochs)
+                             epochs: settings.maxEpochs())
         let data = TaskData(training: training, validation: validation, sampleShape: [block],
                             classCount: corpus.vocabulary.count, source: corpus.source)
         var built = BuiltTask(module: module, data: data, batchSize: batchSize, shuffle: settings.data.shuffle,
