@@ -2,7 +2,7 @@ import DDPTestSupport
 import Foundation
 import Testing
 
-/// nan and infinite numbers (issue 17): every floating option refuses them with one line,
+/// nan and infinite numbers: every floating option refuses them with one line,
 /// where they crashed with a backtrace when the configuration was encoded.
 extension BadInputTests {
     @Test(arguments: [
