@@ -2,8 +2,8 @@ import DDPTestSupport
 import Foundation
 import Testing
 
-/// A checkpoint whose header shape overflows when multiplied out (`[32, 9223372036854775807]`,
-/// issue 17) crashed every command that reads one; each now refuses it with one line.
+/// A checkpoint whose header shape overflows when multiplied out (`[32, 9223372036854775807]`)
+/// once crashed every command that reads one; each now refuses it with one line.
 @Suite struct OverflowingCheckpointTests {
     static func overflowingCheckpoint() throws -> String {
         var header = Array(#"{"w":{"dtype":"F32","shape":[32,9223372036854775807],"data_offsets":[0,8]}}"#.utf8)

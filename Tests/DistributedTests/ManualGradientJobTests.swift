@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import DDPTestSupport
 
-/// Manual optimization under `mpirun` (issue 13, deviation 3): a step on gradients that were
+/// Manual optimization under `mpirun`: a step on gradients that were
 /// not averaged over the ranks ends the job with a message; averaged ones train as one process.
 @Suite(.serialized) struct ManualGradientJobTests {
     let worker = MPIJob.binary("ddp-worker")

@@ -45,7 +45,7 @@ import Testing
         return data + Data(header) + Data(count: dataBytes)
     }
 
-    /// The header of issue 17, whose shape product overflowed (`shape.reduce(1, *)` trapped).
+    /// A header whose shape product overflows (`shape.reduce(1, *)` trapped).
     @Test func shapeWhoseProductOverflowsIsRefused() {
         let overflowing = Self.file(entry: #"{"dtype":"F32","shape":[32,9223372036854775807],"data_offsets":[0,8]}"#, dataBytes: 8)
         let error = #expect(throws: SafeTensorsError.self) { try SafeTensorsFile.decode(overflowing, source: "c.safetensors") }

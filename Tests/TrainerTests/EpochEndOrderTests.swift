@@ -160,7 +160,7 @@ private func expectSameEvents(_ mine: [String], _ theirs: [String], _ label: Str
     }
 }
 
-/// The order of epoch-end events (issue 13, deviation 6): hooks, scheduler steps,
+/// The order of epoch-end events: hooks, scheduler steps,
 /// validation and logging follow Lightning 2.6 exactly, and a plateau scheduler sees the
 /// validation loss of the epoch that just ended.
 @Suite struct EpochEndOrderTests {

@@ -130,7 +130,7 @@ private func expectSameTrace(_ actual: [LightningFrequencyTraces.Recipe.Batch],
     }
 }
 
-/// Optimizer `frequency` and scheduler `frequency` (issue 13, deviations 4 and 5): the
+/// Optimizer `frequency` and scheduler `frequency`: the
 /// trainer picks the optimizer and steps schedulers at the same batches as Lightning 1.9.5.
 @Suite struct FrequencyTraceTests {
     @Test(arguments: recipeNames)

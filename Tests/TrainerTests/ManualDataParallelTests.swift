@@ -4,7 +4,7 @@ import SwiftDDP
 import Testing
 
 /// What a manual training step reads and steps between `manualBackward` and the step, on
-/// several ranks (issue 13, deviation 3): averaged gradients, or an error; never replicas
+/// several ranks: averaged gradients, or an error; never replicas
 /// that drift apart in silence.
 @Suite struct ManualDataParallelTests {
     struct Run {
