@@ -166,7 +166,7 @@ private func expectSameRun(_ run: Replay, as recipe: Recipe, _ label: String, wo
 }
 
 /// The last accumulation window of an epoch, and the raw optimizer
-/// stepped, or the closure run alone, in `optimizerStep` (deviation 2), replayed against
+/// stepped, or the closure run alone, in `optimizerStep`, replayed against
 /// Lightning 2.6 on one rank and two.
 @Suite struct StepTraceTests {
     @Test(arguments: recipeNames)
