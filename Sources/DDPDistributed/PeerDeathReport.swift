@@ -37,15 +37,7 @@ public enum PeerDeathReport {
             lines: peers.map { peer in
                 Array("swift-ddp: rank \(communicator.rank): rank \(peer.rank) (pid \(peer.pid)) died without a message (killed, or out of memory?); every rank ends\n".utf8)
             })
-        var action = sigaction()
-        #if canImport(Glibc)
-        action.__sigaction_handler.sa_handler = peerDeathHandler
-        #else
-        action.__sigaction_u.__sa_handler = peerDeathHandler
-        #endif
-        sigemptyset(&action.sa_mask)
-        action.sa_flags = Int32(truncatingIfNeeded: SA_RESETHAND)
-        sigaction(SIGTERM, &action, nil)
+        installOneShotHandler(SIGTERM, peerDeathHandler)
     }
 
     /// Records that this job's end has been explained by a line already, so that no rank adds

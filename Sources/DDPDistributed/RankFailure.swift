@@ -64,7 +64,7 @@ public enum RankFailure {
             let line = "swift-ddp: rank \(rank): crashed with signal \(name)\n"
             // Prepared now: the handler may only call async-signal-safe functions.
             crashMessages[Int(signal)] = Array(line.utf8)
-            installCrashHandler(signal)
+            installOneShotHandler(signal, crashHandler)
         }
     }
 }
@@ -73,15 +73,16 @@ public enum RankFailure {
 // Safe: written once per signal before its handler is installed, only read by the handler.
 nonisolated(unsafe) private var crashMessages = [[UInt8]](repeating: [], count: 64)
 
-private func installCrashHandler(_ signal: Int32) {
+/// Makes `handler` run once for `signal`; the default action is back in place when it runs,
+/// so that re-raising the signal ends the process with it.
+func installOneShotHandler(_ signal: Int32, _ handler: @escaping @convention(c) (Int32) -> Void) {
     var action = sigaction()
     #if canImport(Glibc)
-    action.__sigaction_handler.sa_handler = crashHandler
+    action.__sigaction_handler.sa_handler = handler
     #else
-    action.__sigaction_u.__sa_handler = crashHandler
+    action.__sigaction_u.__sa_handler = handler
     #endif
     sigemptyset(&action.sa_mask)
-    // Restore the default action on entry, so re-raising ends the process with this signal.
     action.sa_flags = Int32(truncatingIfNeeded: SA_RESETHAND)
     sigaction(signal, &action, nil)
 }
