@@ -48,6 +48,12 @@ public enum PeerDeathReport {
         if file >= 0 { close(file) }
     }
 
+    /// Whether a rank has marked the job's end as explained (``noteReported()``).
+    public static var isReported: Bool {
+        guard let marker = state?.marker else { return false }
+        return access(marker, F_OK) == 0
+    }
+
     struct State {
         var rank: Int
         var peerRanks: [Int]

@@ -90,25 +90,26 @@ public final class ProgressWatchdog: @unchecked Sendable {
     /// others give it a moment, so a job usually ends with one line rather than one per rank.
     private func endHungJob(idle: Double, step: Int) -> Never {
         let waited = "no progress for \(Int(idle.rounded())) s after \(step) step(s)"
-        let line: String
         if let heartbeats {
+            // Another rank has explained the job's end already (it marks that, then removes the
+            // job's folder): one line for the job is enough.
+            let reported = { PeerDeathReport.isReported || !FileManager.default.fileExists(atPath: heartbeats.directory) }
+            if reported() { _exit(RankFailure.exitCode) }
             let missing = MissingRanks(beats: heartbeats.beats(), waitingRank: rank, step: step,
                                        staleAfter: max(1, min(timeout / 2, 10)))
             if let lowest = missing.lowestWaitingRank, lowest < rank {
                 sleep(2)
-                // The lowest waiting rank has spoken (it removes the job's folder as it does):
-                // one line for the job is enough.
-                if !FileManager.default.fileExists(atPath: heartbeats.directory) { _exit(RankFailure.exitCode) }
+                if reported() { _exit(RankFailure.exitCode) }
             }
-            line = "swift-ddp: rank \(rank): \(waited): \(missing.description)\n"
+            PeerDeathReport.noteReported()
+            writeToStandardError("swift-ddp: rank \(rank): \(waited): \(missing.description)\n")
             // The job ends now: no rank will read the heartbeats again.
             heartbeats.removeJobFolder()
         } else {
-            line = "swift-ddp: rank \(rank): \(waited); "
-                + "another rank probably stopped early or is stuck, so a collective never completes\n"
+            PeerDeathReport.noteReported()
+            writeToStandardError("swift-ddp: rank \(rank): \(waited); "
+                + "another rank probably stopped early or is stuck, so a collective never completes\n")
         }
-        PeerDeathReport.noteReported()
-        writeToStandardError(line)
         _exit(RankFailure.exitCode)
     }
 }
