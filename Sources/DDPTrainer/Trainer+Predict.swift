@@ -7,10 +7,12 @@ extension Trainer {
     /// `data`, sharded over the ranks, and returns one row of outputs per sample, on every
     /// rank, in the data set's order: Lightning's `trainer.predict(model, dataloaders)`.
     ///
-    /// The result is the same for any number of ranks: the shards are uneven rather than
-    /// padded, so no sample is predicted twice, and `data`'s shuffling and `dropLast` are
-    /// ignored, so none is left out. A collective: every rank calls it with the same module
-    /// structure and data size.
+    /// The result is the same, bit for bit, for any number of ranks: the data set is cut into
+    /// consecutive batches of `data`'s batch size, and rank r of N predicts the batches r,
+    /// r + N, r + 2N, ..., so each sample is computed in the same batch whatever N (a matrix
+    /// product may round a row differently beside other rows), none twice (no padding) and
+    /// none left out (`data`'s shuffling and `dropLast` do not apply). A collective: every
+    /// rank calls it with the same module structure and data size.
     public func predict<Module: TrainingModule>(_ module: Module, data: DataLoader) throws -> [[Float]] {
         try randomStream.makeCurrent { try predictWithStream(module, data: data) }
     }
@@ -24,16 +26,15 @@ extension Trainer {
             detach(module)
             self.module = nil
         }
-        // Rank r of N predicts the samples r, r + N, r + 2N, ... of the data set.
-        let shard = try DataLoader(data.dataset, batchSize: data.batchSize, shuffle: false,
-                                   rank: rank, worldSize: worldSize, remainder: .uneven)
+        let batches = PredictionBatches(count: data.dataset.count, batchSize: data.batchSize, worldSize: worldSize)
         module.eval()
         var outcome: Result<PredictionRows, any Error>
         do {
             outcome = .success(try noGrad {
                 var rows = PredictionRows()
-                for (index, batch) in shard.batches(epoch: 0).enumerated() {
-                    try rows.append(module.predictStep(batch, batchIndex: index), samples: batch.count, of: type(of: module))
+                for batchIndex in batches.indices(of: rank) {
+                    let batch = data.dataset.batch(at: Array(batches.samples(of: batchIndex)))
+                    try rows.append(module.predictStep(batch, batchIndex: batchIndex), samples: batch.count, of: type(of: module))
                 }
                 return rows
             })
@@ -47,7 +48,42 @@ extension Trainer {
         if let failed = shards.firstIndex(where: { $0 == nil }) {
             throw TrainerError("rank \(failed) failed in predictStep(_:batchIndex:); its own error says why")
         }
-        return try PredictionRows.interleaving(shards.compactMap { $0 }, count: data.dataset.count)
+        return try batches.rowsInOrder(shards.compactMap { $0 })
+    }
+}
+
+/// The consecutive batches a prediction pass cuts a data set into, dealt to the ranks in turn.
+struct PredictionBatches {
+    let count: Int
+    let batchSize: Int
+    let worldSize: Int
+
+    var batchCount: Int { (count + batchSize - 1) / batchSize }
+
+    /// The sample indices of batch `index`.
+    func samples(of index: Int) -> Range<Int> { index * batchSize..<min((index + 1) * batchSize, count) }
+
+    /// The batches of `rank`: `rank`, `rank + worldSize`, ...
+    func indices(of rank: Int) -> StrideTo<Int> { stride(from: rank, to: batchCount, by: worldSize) }
+
+    /// One row per sample, in the data set's order, from each rank's rows (in `shards`, by rank).
+    func rowsInOrder(_ shards: [PredictionRows]) throws -> [[Float]] {
+        let widths = Set(shards.compactMap(\.width))
+        guard widths.count <= 1 else {
+            throw TrainerError("predictStep(_:batchIndex:) returned \(widths.sorted()) values per sample on different ranks: return the same number on every rank")
+        }
+        let width = widths.first ?? 0
+        var rows = [[Float]](repeating: [], count: count)
+        for (rank, shard) in shards.enumerated() {
+            var row = 0
+            for batch in indices(of: rank) {
+                for sample in samples(of: batch) {
+                    rows[sample] = Array(shard.values[row * width..<(row + 1) * width])
+                    row += 1
+                }
+            }
+        }
+        return rows
     }
 }
 
@@ -69,8 +105,6 @@ struct PredictionRows {
         width = rowWidth
         values += output.scalars
     }
-
-    var count: Int { width.map { $0 == 0 ? 0 : values.count / $0 } ?? 0 }
 
     /// The width (-1: none yet) as 8 little-endian bytes, then the values' bit patterns.
     var encoded: [UInt8] {
@@ -94,21 +128,4 @@ struct PredictionRows {
     }
 
     init() {}
-
-    /// The rows of a data set of `count` samples from each rank's `shards` (rank r holding the
-    /// samples r, r + N, ...), in the data set's order.
-    static func interleaving(_ shards: [PredictionRows], count: Int) throws -> [[Float]] {
-        let widths = Set(shards.compactMap(\.width))
-        guard widths.count <= 1 else {
-            throw TrainerError("predictStep(_:batchIndex:) returned \(widths.sorted()) values per sample on different ranks: return the same number on every rank")
-        }
-        let width = widths.first ?? 0
-        var rows = [[Float]](repeating: [], count: count)
-        for (rank, shard) in shards.enumerated() {
-            for row in 0..<shard.count {
-                rows[rank + row * shards.count] = Array(shard.values[row * width..<(row + 1) * width])
-            }
-        }
-        return rows
-    }
 }

@@ -23,6 +23,13 @@ import Testing
         return path
     }
 
+    /// The first line where two files differ, for a message.
+    static func firstDifference(_ first: Data, _ second: Data) -> String {
+        let lines = [first, second].map { String(decoding: $0, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) }
+        guard let line = zip(lines[0], lines[1]).firstIndex(where: { $0 != $1 }) else { return "one file is longer" }
+        return "line \(line + 1): \(lines[0][line]) | \(lines[1][line])"
+    }
+
     /// The predicted class of each row of a predictions file.
     static func predictedClasses(in path: String) throws -> [Int] {
         try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").dropFirst()
@@ -34,10 +41,10 @@ import Testing
         let fit = try CLIRun.run(["--data", "digits"] + Self.digitsModel + ["--max-steps", "20", "--debug", "--log-dir", logs])
         #expect(fit.exitCode == 0, "\(fit)")
         let checkpoint = logs + "/checkpoints/last.safetensors"
-        // 101 samples: shards of 51 and 50 on 2 ranks, of 34, 34 and 33 on 3, where a padding
-        // sampler would repeat samples 0 and 1.
+        // 101 samples in 11 batches of 10 and a last of 1: 6 and 5 batches on 2 ranks, 4, 4 and
+        // 3 on 3 ranks, where a padding sampler would repeat samples to even the shards out.
         let data = try Self.digitsFile(count: 101)
-        let command = ["predict", "--checkpoint", checkpoint, "--data", data] + Self.digitsModel
+        let command = ["predict", "--checkpoint", checkpoint, "--data", data, "--batch-size", "10"] + Self.digitsModel
         var files: [String] = []
         for (name, ranks, extra) in [("one", nil, []), ("debug", 2, ["--debug"]), ("two", 2, []), ("three", 3, [])] as [(String, Int?, [String])] {
             let out = logs + "/\(name).csv"
@@ -49,7 +56,7 @@ import Testing
         }
         let bytes = try files.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
         for (file, content) in zip(files, bytes).dropFirst() {
-            #expect(content == bytes[0], "\(file) differs from \(files[0])")
+            #expect(content == bytes[0], "\(file) differs from \(files[0]): \(Self.firstDifference(content, bytes[0]))")
         }
         let lines = String(decoding: bytes[0], as: UTF8.self).split(separator: "\n")
         #expect(lines.first == Substring((["index", "predicted_class"] + (0..<10).map { "probability_\($0)" }).joined(separator: ",")))
@@ -101,7 +108,7 @@ import Testing
             #expect(run.standardOutput.contains("predictions for the 10000 test images of Fashion-MNIST written to"), "\(run)")
         }
         let bytes = try ["one", "three"].map { try Data(contentsOf: URL(fileURLWithPath: folder + "/\($0).csv")) }
-        #expect(bytes[0] == bytes[1])
+        #expect(bytes[0] == bytes[1], "\(Self.firstDifference(bytes[0], bytes[1]))")
         let classes = try Self.predictedClasses(in: folder + "/one.csv")
         let labels = try FashionMNIST.load(.test).labels
         try #require(classes.count == labels.count)

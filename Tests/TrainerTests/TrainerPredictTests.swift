@@ -37,8 +37,8 @@ import Testing
 
     @Test(arguments: [1, 2, 3, 4, 12])
     func everySampleOnceInDataSetOrder(worldSize: Int) throws {
-        // 10 samples: 3 ranks hold 4, 3 and 3 (a padding sampler would give 4 each, repeating
-        // samples 0 and 1); 12 ranks leave two with none.
+        // 10 samples in batches of 3, 3, 3 and 1: 3 ranks hold 2, 1 and 1 batches (a padding
+        // sampler would repeat samples to even them out); 12 ranks leave eight with none.
         let results = ThreadGroupCommunicator.run(worldSize: worldSize) { comm -> [[Float]] in
             try Trainer(communicator: comm, enableProgressBar: false).predict(EchoProbe(), data: try Self.samples())
         }
@@ -49,7 +49,7 @@ import Testing
     }
 
     @Test func anErrorOnOneRankEndsEveryRank() throws {
-        // Sample 5 is rank 1's of 2: rank 0 finishes its samples and learns of the failure.
+        // Sample 5 is in batch 1, rank 1's of 2: rank 0 finishes its samples and learns of the failure.
         let results = ThreadGroupCommunicator.run(worldSize: 2) { comm -> [[Float]] in
             try Trainer(communicator: comm, enableProgressBar: false).predict(EchoProbe(failingSample: 5), data: try Self.samples())
         }
