@@ -26,7 +26,7 @@ import Testing
     /// The first line where two files differ, for a message.
     static func firstDifference(_ first: Data, _ second: Data) -> String {
         let lines = [first, second].map { String(decoding: $0, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) }
-        guard let line = zip(lines[0], lines[1]).firstIndex(where: { $0 != $1 }) else { return "one file is longer" }
+        guard let line = lines[0].indices.first(where: { $0 < lines[1].count && lines[0][$0] != lines[1][$0] }) else { return "one file is longer" }
         return "line \(line + 1): \(lines[0][line]) | \(lines[1][line])"
     }
 
@@ -56,7 +56,8 @@ import Testing
         }
         let bytes = try files.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
         for (file, content) in zip(files, bytes).dropFirst() {
-            #expect(content == bytes[0], "\(file) differs from \(files[0]): \(Self.firstDifference(content, bytes[0]))")
+            let same = content == bytes[0]
+            #expect(same, "\(file) differs from \(files[0]): \(Self.firstDifference(content, bytes[0]))")
         }
         let lines = String(decoding: bytes[0], as: UTF8.self).split(separator: "\n")
         #expect(lines.first == Substring((["index", "predicted_class"] + (0..<10).map { "probability_\($0)" }).joined(separator: ",")))
@@ -108,7 +109,8 @@ import Testing
             #expect(run.standardOutput.contains("predictions for the 10000 test images of Fashion-MNIST written to"), "\(run)")
         }
         let bytes = try ["one", "three"].map { try Data(contentsOf: URL(fileURLWithPath: folder + "/\($0).csv")) }
-        #expect(bytes[0] == bytes[1], "\(Self.firstDifference(bytes[0], bytes[1]))")
+        let same = bytes[0] == bytes[1]
+        #expect(same, "\(Self.firstDifference(bytes[0], bytes[1]))")
         let classes = try Self.predictedClasses(in: folder + "/one.csv")
         let labels = try FashionMNIST.load(.test).labels
         try #require(classes.count == labels.count)
