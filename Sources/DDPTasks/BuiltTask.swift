@@ -47,6 +47,17 @@ public struct BuiltTask {
     /// Whether the module has a test step: the classification tasks do (`test_loss`, `test_acc`).
     public var hasTestStep: Bool { module is any ClassificationTask }
 
+    /// Whether the module has a predict step: the classification tasks do (class probabilities).
+    public var hasPredictStep: Bool { module is any ClassificationTask }
+
+    /// The batches to predict on, of the training batch size: the data's separate test set
+    /// where it has one, else every sample given (before the validation split), in the data's
+    /// order; `nil` for a task that builds its data otherwise.
+    public func predictionLoader() throws -> DataLoader? {
+        let samples: (any Dataset)? = try data.testSet() ?? data.loaded
+        return try samples.map { try DataLoader($0, batchSize: batchSize, shuffle: false) }
+    }
+
     /// The batches of the data's separate test set, or `nil` when it has none.
     public func testLoader() throws -> DataLoader? {
         try data.testSet().map { try DataLoader($0, batchSize: 256, shuffle: false) }

@@ -49,6 +49,9 @@ public struct TaskData {
     public var source: String
     /// The named set the samples come from, whose test part ``testSet()`` reads.
     var namedSet: NamedDataSet?
+    /// Every sample as loaded, before the validation split, in the data's order (`nil` for
+    /// data a task builds otherwise).
+    public var loaded: TensorDataset?
 
     /// Loads `settings.path` (or `builtin` when there is none) and splits it, the validation
     /// part drawn by `seed` alone (not by the number of ranks).
@@ -100,11 +103,11 @@ public struct TaskData {
         let sampleShape = Array(dataset.inputs.shape.dropFirst())
         guard settings.valSplit > 0 else {
             return TaskData(training: dataset, validation: nil, sampleShape: sampleShape, classCount: classCount,
-                            source: source, namedSet: named)
+                            source: source, namedSet: named, loaded: dataset)
         }
         let (training, validation) = try randomSplit(dataset, validationFraction: settings.valSplit, seed: seed)
         return TaskData(training: training, validation: validation.count > 0 ? validation : nil,
-                        sampleShape: sampleShape, classCount: classCount, source: source, namedSet: named)
+                        sampleShape: sampleShape, classCount: classCount, source: source, namedSet: named, loaded: dataset)
     }
 
     /// Whether the samples come with a separate test set (Fashion-MNIST's 10,000 test images).

@@ -14,7 +14,7 @@ extension StepLossLogging {
 
 /// A classification task: trained on the cross-entropy of its ``logits(_:)``, validated by
 /// `val_loss` and `val_acc` and tested by `test_loss` and `test_acc` (Lightning's names), each
-/// the mean over every rank's samples.
+/// the mean over every rank's samples; it predicts each sample's class probabilities.
 public protocol ClassificationTask: StepLossLogging {
     /// Class scores, `[batch, classes]`.
     func logits(_ inputs: Tensor) -> Tensor
@@ -31,6 +31,12 @@ extension ClassificationTask {
 
     public func testStep(_ batch: Batch, batchIndex: Int) throws {
         logLossAndAccuracy(of: batch, prefix: "test")
+    }
+
+    /// The class probabilities of each sample, `[batch, classes]`: the softmax of the
+    /// logits, each row summing to 1, its largest entry the predicted class.
+    public func predictStep(_ batch: Batch, batchIndex: Int) throws -> Tensor {
+        logits(batch.inputs).softmax(alongAxis: 1)
     }
 
     /// Logs `<prefix>_loss` (cross-entropy) and `<prefix>_acc` (the share classified right).

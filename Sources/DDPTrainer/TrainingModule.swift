@@ -58,6 +58,9 @@ public protocol TrainingModule: Module {
     /// One test step (``Trainer/test(_:data:)``): compute and log metrics, named `test_...` by
     /// convention. Runs in `eval()` mode with gradients off.
     func testStep(_ batch: Batch, batchIndex: Int) throws
+    /// One prediction step (``Trainer/predict(_:data:)``): the outputs for `batch`, one row
+    /// per sample (`[batch.count, ...]`). Runs in `eval()` mode with gradients off.
+    func predictStep(_ batch: Batch, batchIndex: Int) throws -> Tensor
 
     /// Steps `optimizer` with `closure` (the default: `optimizer.step(closure: closure)`).
     /// Override for alternating schedules or warm-up; to leave the parameters unchanged, call
@@ -104,6 +107,10 @@ extension TrainingModule {
 
     public func testStep(_ batch: Batch, batchIndex: Int) throws {
         throw TrainerError("\(type(of: self)) has no test step: implement testStep(_:batchIndex:) to test it")
+    }
+
+    public func predictStep(_ batch: Batch, batchIndex: Int) throws -> Tensor {
+        throw TrainerError("\(type(of: self)) has no predict step: implement predictStep(_:batchIndex:) to predict with it")
     }
 
     public func optimizerStep(

@@ -10,6 +10,8 @@ struct CheckpointPlan: Equatable {
         case validate
         /// `test --checkpoint`: the same, for a test pass.
         case test
+        /// `predict --checkpoint`: the same, for a prediction pass.
+        case predict
     }
 
     var purpose: Purpose
@@ -33,14 +35,14 @@ struct CheckpointSetup {
     var resumedStep: Int?
 }
 
-/// Checkpointing for `fit`, `validate` and `test`, in one place.
+/// Checkpointing for `fit`, `validate`, `test` and `predict`, in one place.
 enum Checkpointing {
     /// Sets up checkpoints for a run of `module` as `plan` says; called on every rank before
     /// training or validation starts.
     ///
     /// `fit` saves a checkpoint after every epoch (keeping the newest, as Lightning's default
     /// `ModelCheckpoint`), every `everyNSteps` optimizer steps when asked, and the state at
-    /// each save and at the end in `last.safetensors`. `validate` and `test` load the weights
+    /// each save and at the end in `last.safetensors`. `validate`, `test` and `predict` load the weights
     /// of the plan's checkpoint into `module`.
     static func setUp(_ plan: CheckpointPlan, module: any TrainingModule) throws -> CheckpointSetup {
         switch plan.purpose {
@@ -54,9 +56,9 @@ enum Checkpointing {
                 setup.resumedStep = try Checkpoint.read(from: path).progress.globalStep
             }
             return setup
-        case .validate, .test:
+        case .validate, .test, .predict:
             guard let path = plan.resumeFrom else {
-                throw CommandError("\(plan.purpose == .test ? "test" : "validate") needs --checkpoint FILE")
+                throw CommandError("\(plan.purpose) needs --checkpoint FILE")
             }
             try Checkpoint.read(from: path).loadModelState(into: module, source: path)
             return CheckpointSetup()

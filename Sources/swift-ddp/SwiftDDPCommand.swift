@@ -8,7 +8,7 @@ struct SwiftDDPCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swift-ddp",
         abstract: "Data-parallel neural-network training over MPI.",
-        subcommands: [Fit.self, Validate.self, TestCommand.self, Generate.self, Bench.self, Inspect.self, Export.self],
+        subcommands: [Fit.self, Validate.self, TestCommand.self, Predict.self, Generate.self, Bench.self, Inspect.self, Export.self],
         defaultSubcommand: Fit.self)
 
     /// Parses and runs the command. A mistake in the options or data is one line,

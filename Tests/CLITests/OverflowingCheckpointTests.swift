@@ -17,6 +17,7 @@ import Testing
 
     @Test(arguments: [
         ["inspect", "FILE"], ["validate", "--checkpoint", "FILE", "--data", "digits"], ["test", "--checkpoint", "FILE"],
+        ["predict", "--checkpoint", "FILE", "--data", "digits", "--out", "FILE.csv"],
         ["--resume", "FILE", "--max-epochs", "1", "--data", "digits"], ["--init-from", "FILE", "--max-epochs", "1", "--data", "digits"],
         ["export", "FILE", "--out", "FILE.out"],
     ])
