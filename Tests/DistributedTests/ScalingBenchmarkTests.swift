@@ -18,7 +18,7 @@ import DDPTestSupport
         #expect(job.standardOutput.contains(speedUp), "\(job)")
         // Peaks of at least 1 MiB: the process's resident memory was really read on both ranks.
         let memory = try Regex("peak-rss-\(workload): rank 0 [1-9]\\d*\\.\\d, rank 1 [1-9]\\d*\\.\\d MiB at most resident .* "
-            + "against \(number) MiB a step must hold .*activations \(number)\\)\\): \(number)x")
+            + "against \(number) MiB a step must hold .*activations \(number)\\): \(number)x")
         #expect(job.standardOutput.contains(memory), "\(job)")
     }
 }
