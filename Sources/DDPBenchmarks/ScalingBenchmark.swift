@@ -1,86 +1,89 @@
 import DDPData
 import DDPDistributed
-import DDPNN
-import DDPOptim
 import DDPTensor
 import DDPTrainer
 
-/// Data-parallel throughput: the MLP 784-1024-1024-10 trained by the ``Trainer`` with a fixed
-/// per-rank batch; run it on 1 and on N ranks and compare the aggregate samples per second.
+/// Data-parallel throughput (weak scaling): a ``ScalingWorkload`` trained by the ``Trainer``
+/// with a fixed per-rank batch, on rank 0 alone and on all ranks, as aggregate samples per second.
 public enum ScalingBenchmark {
-    final class LargeMLP: Module, TrainingModule {
-        let net: Sequential
-        override var namedChildren: [(String, Module)] { [("net", net)] }
-
-        override init() {
-            var generator = RandomGenerator(seed: 1)
-            net = Sequential(Linear(784, 1024, using: &generator), ReLU(), Linear(1024, 1024, using: &generator), ReLU(),
-                             Linear(1024, 10, using: &generator))
-        }
-
-        func trainingStep(_ batch: Batch, batchIndex: Int) throws -> Tensor? {
-            crossEntropy(net(batch.inputs), targets: batch.labels)
-        }
-
-        func configureOptimizers() throws -> OptimizerConfiguration {
-            OptimizerConfiguration(try SGD(parameters(), lr: 0.01, momentum: 0.9))
-        }
-    }
-
     /// Trains `steps` timed steps (after `warmup` untimed ones) and returns the aggregate
     /// samples per second over all ranks (the same on every rank).
     public static func samplesPerSecond(
-        communicator: any Communicator, batchSize: Int = 128, steps: Int = 30, warmup: Int = 5
+        _ workload: ScalingWorkload, communicator: any Communicator, steps: Int = 30, warmup: Int = 5
     ) throws -> Double {
         var generator = RandomGenerator(seed: 2)
-        let count = batchSize * communicator.worldSize * (steps + warmup)
-        let data = TensorDataset(inputs: Tensor.randn([count, 784], using: &generator), labels: (0..<count).map { $0 % 10 })
-        let loader = try DataLoader(data, batchSize: batchSize, seed: 3)
-        let module = LargeMLP()
+        let data = workload.makeData(workload.batchSize * communicator.worldSize * (steps + warmup), &generator)
+        let loader = try DataLoader(data, batchSize: workload.batchSize, seed: 3)
         let timer = StepTimer(warmup: warmup)
         let trainer = try Trainer(maxEpochs: 1, communicator: communicator, callbacks: [timer], enableProgressBar: false)
-        try trainer.fit(module, train: loader)
+        try trainer.fit(workload.makeModule(), train: loader)
         let seconds = communicator.mean([timer.elapsed])[0]
-        return Double(batchSize * communicator.worldSize * steps) / seconds
+        return Double(workload.batchSize * communicator.worldSize * steps) / seconds
     }
 
-    /// The figures of ``compare(communicator:batchSize:steps:rounds:)``.
+    /// The figures of ``compare(_:communicator:steps:warmup:rounds:)``.
     public struct Comparison {
+        public let workload: String
+        public let summary: String
         public let worldSize: Int
         /// Medians over the rounds, aggregate samples per second.
         public let oneRank: Double
         public let allRanks: Double
-        /// The median over rounds of all ranks' rate / one rank's rate, each pair measured
-        /// back to back (steadier than a ratio of medians when the machine's load changes).
-        public let speedup: Double
-        public let rounds: Int
+        /// All ranks' rate / one rank's rate, one per round, each pair measured back to back.
+        public let ratios: [Double]
+        /// The median of ``ratios`` (steadier than a ratio of medians when the machine's load changes).
+        public var speedup: Double { Measurement.median(ratios) }
 
-        /// The figures in one line.
+        /// The figures in one line, named `scale-<workload>`.
         public var description: String {
-            "MLP 784-1024-1024-10, batch 128 per rank, OpenBLAS threads \(BLAS.threadCount): "
+            "scale-\(workload): \(summary), OpenBLAS threads \(BLAS.threadCount): "
                 + "1 rank \(Int(oneRank)) samples/s, \(worldSize) ranks \(Int(allRanks)) samples/s aggregate: "
-                + "\(Measurement.format(speedup))x (goal >= 1.8x on 2 ranks; median of \(rounds) alternating rounds)"
+                + "\(Measurement.format(speedup))x (spread \(Measurement.format(ratios.min() ?? 0))-"
+                + "\(Measurement.format(ratios.max() ?? 0))x over \(ratios.count) alternating rounds; goal >= 1.8x on 2 ranks)"
         }
     }
 
     /// Measures, in one job and alternating `rounds` times, rank 0 training alone (the other
     /// ranks wait) and all ranks training together; a collective.
     public static func compare(
-        communicator: any Communicator, batchSize: Int = 128, steps: Int = 30, rounds: Int = 5
+        _ workload: ScalingWorkload, communicator: any Communicator, steps: Int = 30, warmup: Int = 5, rounds: Int = 5
     ) throws -> Comparison {
         var alone: [Double] = [], together: [Double] = []
         for _ in 0..<rounds {
             var rate = [0.0]
             if communicator.isRoot {
-                rate[0] = try samplesPerSecond(communicator: LocalCommunicator(), batchSize: batchSize, steps: steps)
+                rate[0] = try samplesPerSecond(workload, communicator: LocalCommunicator(), steps: steps, warmup: warmup)
             }
             rate.withUnsafeMutableBufferPointer { communicator.allReduce($0, .sum) }
             alone.append(rate[0])
-            together.append(try samplesPerSecond(communicator: communicator, batchSize: batchSize, steps: steps))
+            together.append(try samplesPerSecond(workload, communicator: communicator, steps: steps, warmup: warmup))
         }
-        let ratios = zip(together, alone).map { $0 / $1 }
-        return Comparison(worldSize: communicator.worldSize, oneRank: Measurement.median(alone),
-                          allRanks: Measurement.median(together), speedup: Measurement.median(ratios), rounds: rounds)
+        return Comparison(workload: workload.name, summary: workload.summary, worldSize: communicator.worldSize,
+                          oneRank: Measurement.median(alone), allRanks: Measurement.median(together),
+                          ratios: zip(together, alone).map { $0 / $1 })
+    }
+
+    /// The `scale-<workload>` line of ``compare(_:communicator:steps:warmup:rounds:)`` and the
+    /// `peak-rss-<workload>` line of every rank's peak memory over that run, against what a
+    /// step must hold. Run one workload per process: the peak counts from the process's start.
+    public static func report(
+        _ workload: ScalingWorkload, communicator: any Communicator, steps: Int, warmup: Int = 5, rounds: Int = 5
+    ) throws -> String {
+        let startup = PeakMemoryBenchmark.peakResidentBytes()
+        let requirement = try PeakMemoryBenchmark.requirement(of: workload)
+        let dataBytes: Int
+        do {
+            let heapBeforeData = PeakMemoryBenchmark.heapBytesInUse()
+            var generator = RandomGenerator(seed: 2)
+            let data = workload.makeData(workload.batchSize * communicator.worldSize * (steps + warmup), &generator)
+            dataBytes = PeakMemoryBenchmark.heapBytesInUse() - heapBeforeData
+            withExtendedLifetime(data) {}
+        }
+        let comparison = try compare(workload, communicator: communicator, steps: steps, warmup: warmup, rounds: rounds)
+        let peaks = PeakMemoryBenchmark.perRank(PeakMemoryBenchmark.peakResidentBytes(), communicator: communicator)
+        return comparison.description + "\n"
+            + PeakMemoryBenchmark.report(workload: workload.name, peaks: peaks, startup: startup,
+                                         requirement: requirement, dataBytes: dataBytes)
     }
 
     /// Times the batches after the first `warmup`.

@@ -93,18 +93,25 @@ struct MPIErrorScenario: ParsableCommand {
 struct BenchScaling: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-scaling",
-        abstract: "Aggregate samples/s of the MLP 784-1024-1024-10 (batch 128 per rank) on all ranks "
-            + "against rank 0 alone.")
+        abstract: "Aggregate samples/s of a workload on all ranks against rank 0 alone, and each rank's peak memory.")
 
+    @Option(help: "mlp-l, gpt or resnet.") var workload = "mlp-l"
+    @Flag(help: "The workload at a size that runs in seconds.") var tiny = false
     @Option(parsing: .unconditional, help: "Timed steps per measurement.") var steps = 30
+    @Option(parsing: .unconditional, help: "Untimed steps before them.") var warmup = 5
     @Option(parsing: .unconditional, help: "Alternating rounds.") var rounds = 5
+
+    func validate() throws {
+        guard ScalingWorkload.all.contains(where: { $0.name == workload }) else { throw ValidationError("no workload named '\(workload)'") }
+    }
 
     func run() {
         let communicator = makeCommunicator()
         RankFailure.installSignalHandlers(rank: communicator.rank)
         RankFailure.run(communicator: communicator) {
-            let result = try ScalingBenchmark.compare(communicator: communicator, steps: steps, rounds: rounds)
-            if communicator.isRoot { print(result.description) }
+            guard let chosen = (tiny ? ScalingWorkload.tiny : ScalingWorkload.all).first(where: { $0.name == workload }) else { return }
+            let text = try ScalingBenchmark.report(chosen, communicator: communicator, steps: steps, warmup: warmup, rounds: rounds)
+            if communicator.isRoot { print(text) }
         }
         MPICommunicator.finalize()
     }

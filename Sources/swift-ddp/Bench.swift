@@ -9,7 +9,10 @@ struct Bench: ParsableCommand {
         abstract: "Print speed and memory figures (run with OPENBLAS_NUM_THREADS=1 for the single-thread goals).",
         discussion: """
             core, trainer, optimizer, resnet, gpt: one process. sync, scaling: under mpirun, e.g.
-            mpirun -np 2 -x OPENBLAS_NUM_THREADS=1 swift-ddp bench scaling
+            mpirun -np 2 -x OPENBLAS_NUM_THREADS=1 swift-ddp bench scaling --workload gpt
+            scaling prints scale-<workload> (aggregate samples/s of all ranks against rank 0 alone)
+            and peak-rss-<workload> (each rank's peak memory against what a step must hold), one
+            workload per run so that the peak is that workload's.
             """)
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
@@ -20,7 +23,7 @@ struct Bench: ParsableCommand {
         case gpt
         /// Gradient sync of 10M parameters against one raw MPI_Allreduce of the same bytes.
         case sync
-        /// Aggregate samples/s of all ranks against rank 0 alone (MLP 784-1024-1024-10).
+        /// Aggregate samples/s of all ranks against rank 0 alone, and each rank's peak memory (`--workload`).
         case scaling
     }
 
@@ -28,8 +31,16 @@ struct Bench: ParsableCommand {
     var suite: Suite = .core
 
     @Option(help: "Timed steps per measurement.") var steps = 60
+    @Option(help: "The model of bench scaling: \(ScalingWorkload.all.map(\.name).joined(separator: ", ")).")
+    var workload = ScalingWorkload.largeMLP().name
     @Flag(help: "Also time PyTorch on the same models in this run (needs python3 with torch).")
     var comparePytorch = false
+
+    func validate() throws {
+        guard ScalingWorkload.all.contains(where: { $0.name == workload }) else {
+            throw ValidationError("no workload named '\(workload)'; choose one of \(ScalingWorkload.all.map(\.name).joined(separator: ", "))")
+        }
+    }
 
     func run() throws {
         switch suite {
@@ -56,7 +67,8 @@ struct Bench: ParsableCommand {
             RankFailure.installSignalHandlers(rank: communicator.rank)
             let text = RankFailure.run(communicator: communicator) { () throws -> String in
                 if suite == .sync { return GradientSyncBenchmark.run(communicator: communicator) }
-                return try ScalingBenchmark.compare(communicator: communicator, steps: max(steps / 2, 10)).description
+                let chosen = ScalingWorkload.all.first { $0.name == workload } ?? ScalingWorkload.largeMLP()
+                return try ScalingBenchmark.report(chosen, communicator: communicator, steps: max(steps / chosen.benchStepsDivisor, 10))
             }
             if communicator.isRoot { print(text) }
         }
