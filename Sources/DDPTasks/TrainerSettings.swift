@@ -37,6 +37,12 @@ public struct TrainerSettings: ParsableArguments, Sendable {
     public var nanPolicy = "error"
     @Option(help: "Seconds without progress after which every waiting rank ends the job, naming the ranks that did not arrive (0: wait forever).")
     public var collectiveTimeout = 300.0
+    @Option(help: "Stop when val_loss has not improved for this many validations in a row (EarlyStopping; default: never).")
+    public var earlyStoppingPatience: Int?
+    @Option(help: "The smallest fall of val_loss that counts as an improvement (with --early-stopping-patience; default 0).")
+    public var earlyStoppingMinDelta: Double?
+    @Flag(inversion: .prefixedNo, help: "Log each optimizer's learning rate at every step (LearningRateMonitor: lr-SGD, lr-Adam/pg1, ...).")
+    public var logLr = false
 
     public init() {}
 

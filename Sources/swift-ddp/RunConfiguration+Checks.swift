@@ -39,6 +39,14 @@ extension RunConfiguration {
         try require(trainer.collectiveTimeout >= 0 && trainer.collectiveTimeout.isFinite,
                     "--collective-timeout takes seconds >= 0 (0: no timeout), got \(trainer.collectiveTimeout)")
         try require(!trainer.logDir.isEmpty, "--log-dir needs a folder path")
+        if let patience = trainer.earlyStoppingPatience {
+            try require(patience >= 0, "--early-stopping-patience must be at least 0 validations, got \(patience)")
+        }
+        if let delta = trainer.earlyStoppingMinDelta {
+            try require(trainer.earlyStoppingPatience != nil,
+                        "--early-stopping-min-delta applies with --early-stopping-patience: give both, or leave it out")
+            try require(delta >= 0, "--early-stopping-min-delta must be at least 0, got \(delta)")
+        }
         _ = try TaskRegistry.task(named: settings.task)
         if let hidden = settings.model.hidden?.elements {
             try require(!hidden.isEmpty && hidden.allSatisfy { $0 > 0 }, "--hidden takes positive widths like 256,256")

@@ -8,6 +8,17 @@ extension RunConfiguration {
         return taskSettings
     }
 
+    /// The callbacks the options ask for (`early-stopping-patience`, `log-lr`), which run
+    /// before the checkpoint callbacks, as in Lightning.
+    var monitoringCallbacks: [any Callback] {
+        var callbacks: [any Callback] = []
+        if let patience = settings.trainer.earlyStoppingPatience {
+            callbacks.append(EarlyStopping(monitor: "val_loss", minDelta: settings.trainer.earlyStoppingMinDelta ?? 0, patience: patience))
+        }
+        if settings.trainer.logLr { callbacks.append(LearningRateMonitor(loggingInterval: .step)) }
+        return callbacks
+    }
+
     /// The trainer this configuration describes for `task`, on `communicator`.
     func makeTrainer(
         for task: BuiltTask, communicator: any Communicator, callbacks: [any Callback], loggers: [any MetricsLogger]

@@ -56,7 +56,8 @@ struct TrainingJob {
                            try TensorBoardLogger(directory: logDir), try CurvesPlot(directory: logDir), cycleLoss]
                 try HyperparametersFile.write(configuration.record, to: logDir)
             }
-            let trainer = try configuration.makeTrainer(for: task, communicator: communicator, callbacks: checkpoints.callbacks,
+            let trainer = try configuration.makeTrainer(for: task, communicator: communicator,
+                                                        callbacks: configuration.monitoringCallbacks + checkpoints.callbacks,
                                                         loggers: loggers)
             trainer.runConfiguration = configuration.exactnessRecord.merging(task.checkpointMetadata) { _, task in task }
             trainer.exactConfigurationKeys = configuration.keysThatChangeTheRun
