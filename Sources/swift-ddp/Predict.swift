@@ -14,11 +14,8 @@ struct Predict: ParsableCommand {
     @OptionGroup var options: RunConfiguration
 
     func run() throws {
-        try options.check()
-        guard !checkpoint.isEmpty else { throw CommandError("--checkpoint needs a checkpoint file") }
+        let configuration = try options.evaluating(checkpoint)
         try PredictionsFile.checkDestination(out)
-        var configuration = options
-        configuration.settings.trainer.resume = checkpoint
         try TrainingJob(configuration: configuration, launch: .current).predict(to: out)
     }
 }

@@ -12,10 +12,6 @@ struct TestCommand: ParsableCommand {
     @OptionGroup var options: RunConfiguration
 
     func run() throws {
-        try options.check()
-        guard !checkpoint.isEmpty else { throw CommandError("--checkpoint needs a checkpoint file") }
-        var configuration = options
-        configuration.settings.trainer.resume = checkpoint
-        try TrainingJob(configuration: configuration, launch: .current).test()
+        try TrainingJob(configuration: options.evaluating(checkpoint), launch: .current).test()
     }
 }

@@ -10,10 +10,18 @@ struct Validate: ParsableCommand {
     @OptionGroup var options: RunConfiguration
 
     func run() throws {
-        try options.check()
+        try TrainingJob(configuration: options.evaluating(checkpoint), launch: .current).validate()
+    }
+}
+
+extension RunConfiguration {
+    /// These options, checked, for a command that evaluates `checkpoint` (`validate`, `test`,
+    /// `predict`): the checkpoint is the one the plan starts from.
+    func evaluating(_ checkpoint: String) throws -> RunConfiguration {
+        try check()
         guard !checkpoint.isEmpty else { throw CommandError("--checkpoint needs a checkpoint file") }
-        var configuration = options
+        var configuration = self
         configuration.settings.trainer.resume = checkpoint
-        try TrainingJob(configuration: configuration, launch: .current).validate()
+        return configuration
     }
 }
