@@ -39,9 +39,7 @@ public enum MPIJob {
     /// The release binary `name` of this package (`.build/release/name`), found from this
     /// source file's location.
     public static func binary(_ name: String, filePath: String = #filePath) -> String {
-        var root = URL(fileURLWithPath: filePath)
-        for _ in 0..<3 { root.deleteLastPathComponent() }  // Tests/Support/MPIJob.swift
-        return root.appendingPathComponent(".build/release/\(name)").path
+        projectRoot(filePath: filePath) + "/.build/release/\(name)"
     }
 
     /// Runs `binary` with `arguments` on `ranks` ranks under `mpirun`, or directly as one
@@ -55,15 +53,6 @@ public enum MPIJob {
     public static func run(
         _ binary: String, _ arguments: [String], ranks: Int?, timeout: Double = defaultTimeout, environment extra: [String: String] = [:]
     ) throws -> JobResult {
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw MPIJobError(description: "\(binary) is not built; run `swift build -c release` first")
-        }
-        var environment = ProcessInfo.processInfo.environment.filter { name, _ in
-            !(name.hasPrefix("OMPI_") || name.hasPrefix("PMIX_") || name.hasPrefix("OPAL_"))
-        }
-        environment["OPENBLAS_NUM_THREADS"] = "1"
-        environment.merge(extra) { _, new in new }
-
         let process = Process()
         if let ranks {
             var launcher = ["-q", "-np", String(ranks), "-x", "OPENBLAS_NUM_THREADS=1"]
@@ -76,6 +65,47 @@ public enum MPIJob {
             process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = arguments
         }
+        return try start(process, binary: binary, environment: extra, timeout: timeout)
+    }
+
+    /// Runs `binary` with `arguments` on a cluster simulated on this machine by
+    /// `launch/cluster`: `hosts` network namespaces with `ranksPerHost` ranks each, talking
+    /// TCP only, each link limited to `rate` (`1gbit`, ...) when given. Needs root.
+    /// Standard error ends with the script's transport and link-bytes lines.
+    public static func runOnCluster(
+        _ binary: String, _ arguments: [String], hosts: Int, ranksPerHost: Int = 1, rate: String? = nil,
+        timeout: Double = defaultTimeout, environment extra: [String: String] = [:], filePath: String = #filePath
+    ) throws -> JobResult {
+        var launcher = ["--hosts", String(hosts), "--ranks-per-host", String(ranksPerHost)]
+        if let rate { launcher += ["--rate", rate] }
+        for (name, value) in extra.sorted(by: { $0.key < $1.key }) { launcher += ["--env", "\(name)=\(value)"] }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [projectRoot(filePath: filePath) + "/launch/cluster"] + launcher + ["--", binary] + arguments
+        return try start(process, binary: binary, environment: extra, timeout: timeout)
+    }
+
+    /// Whether this machine can simulate a cluster: root, with `ip` and `tc`.
+    public static var canSimulateCluster: Bool {
+        getuid() == 0 && ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip"].contains { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// The package's root folder, from this source file's location.
+    static func projectRoot(filePath: String = #filePath) -> String {
+        var root = URL(fileURLWithPath: filePath)
+        for _ in 0..<3 { root.deleteLastPathComponent() }  // Tests/Support/MPIJob.swift
+        return root.path
+    }
+
+    private static func start(_ process: Process, binary: String, environment extra: [String: String], timeout: Double) throws -> JobResult {
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw MPIJobError(description: "\(binary) is not built; run `swift build -c release` first")
+        }
+        var environment = ProcessInfo.processInfo.environment.filter { name, _ in
+            !(name.hasPrefix("OMPI_") || name.hasPrefix("PMIX_") || name.hasPrefix("OPAL_"))
+        }
+        environment["OPENBLAS_NUM_THREADS"] = "1"
+        environment.merge(extra) { _, new in new }
         process.environment = environment
 
         // Files, not pipes: a chatty job can never block on a full pipe.
