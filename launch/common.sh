@@ -3,15 +3,17 @@
 # shellcheck shell=bash
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-DEBIAN_PACKAGES=(libopenmpi-dev openmpi-bin libopenblas-dev zlib1g-dev pkg-config dataset-fashion-mnist fortunes)
+DEBIAN_PACKAGES=(libopenmpi-dev openmpi-bin libopenblas-dev zlib1g-dev pkg-config dataset-fashion-mnist fortunes iproute2)
 FASHION_MNIST=/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 FORTUNES=/usr/share/games/fortunes/fortunes
 
 say() { printf '%s\n' "$*" >&2; }
 
-# Open MPI and OpenBLAS through pkg-config, mpirun itself, the Fashion-MNIST files and the fortunes text.
+# Open MPI and OpenBLAS through pkg-config, mpirun itself, the Fashion-MNIST files, the
+# fortunes text, and ip and tc for the simulated cluster (launch/cluster).
 ensure_system_packages() {
     if command -v mpirun >/dev/null 2>&1 && pkg-config --exists ompi-c openblas zlib 2>/dev/null &&
+        command -v ip >/dev/null 2>&1 && command -v tc >/dev/null 2>&1 &&
         [ -f "$FASHION_MNIST" ] && [ -f "$FORTUNES" ]; then
         return 0
     fi
