@@ -23,6 +23,11 @@ public protocol Communicator: AnyObject {
     func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int)
     /// Gathers one byte string from every rank, in rank order, on every rank.
     func allGather(_ bytes: [UInt8]) -> [[UInt8]]
+    /// Sends block r of `send` (its bytes cut in `worldSize` equal blocks) to rank r, and
+    /// receives rank r's block for this rank into block r of `receive` (as large as `send`).
+    func allToAll(_ send: UnsafeRawBufferPointer, _ receive: UnsafeMutableRawBufferPointer)
+    /// Gathers `send` from every rank into `receive` (`worldSize` times as large), in rank order.
+    func allGather(_ send: UnsafeRawBufferPointer, into receive: UnsafeMutableRawBufferPointer)
     /// Waits until every rank has arrived.
     func barrier()
     /// A buffer of `count` floats in memory every rank maps, when all ranks share one
@@ -33,6 +38,32 @@ public protocol Communicator: AnyObject {
 }
 
 extension Communicator {
+    /// Through ``allGather(_:)-([UInt8])``: correct for any communicator, though every rank
+    /// receives every block. ``MPICommunicator`` sends each block to its rank alone.
+    public func allToAll(_ send: UnsafeRawBufferPointer, _ receive: UnsafeMutableRawBufferPointer) {
+        precondition(send.count == receive.count && send.count % worldSize == 0,
+                     "allToAll needs equal buffers cut in \(worldSize) blocks, got \(send.count) and \(receive.count) bytes")
+        let block = send.count / worldSize
+        let everyone = allGather(Array(send))
+        for source in 0..<worldSize {
+            everyone[source].withUnsafeBytes { bytes in
+                receive.baseAddress!.advanced(by: source * block)
+                    .copyMemory(from: bytes.baseAddress!.advanced(by: rank * block), byteCount: block)
+            }
+        }
+    }
+
+    /// Through ``allGather(_:)-([UInt8])``.
+    public func allGather(_ send: UnsafeRawBufferPointer, into receive: UnsafeMutableRawBufferPointer) {
+        precondition(receive.count == send.count * worldSize,
+                     "allGather needs \(worldSize) x \(send.count) bytes to receive into, got \(receive.count)")
+        for (source, bytes) in allGather(Array(send)).enumerated() {
+            bytes.withUnsafeBytes { block in
+                UnsafeMutableRawBufferPointer(rebasing: receive[(source * send.count)...]).copyMemory(from: block)
+            }
+        }
+    }
+
     /// `true` on the rank that logs and writes files.
     public var isRoot: Bool { rank == 0 }
 

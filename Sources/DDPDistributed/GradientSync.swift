@@ -52,9 +52,13 @@ public final class GradientSync {
     ///   - sharedMemory: lay the buckets in memory the ranks share, when they all run on one
     ///     machine and the communicator offers it (``Communicator/makeSharedReductionBuffer(count:)``);
     ///     `false` always averages with ``Communicator/allReduce(_:_:)``.
+    ///   - compression: how buckets travel; ``GradientCompression/bf16`` averages through
+    ///     bfloat16 messages on any layout, never in shared memory, so that a run's numbers
+    ///     do not depend on where its ranks are placed.
     public init(
         parameters: [Tensor], communicator: any Communicator,
-        bucketCapacityBytes: Int = GradientSync.defaultBucketCapacityBytes, sharedMemory: Bool = true
+        bucketCapacityBytes: Int = GradientSync.defaultBucketCapacityBytes, sharedMemory: Bool = true,
+        compression: GradientCompression = .none
     ) {
         precondition(bucketCapacityBytes > 0, "bucketCapacityBytes must be positive, got \(bucketCapacityBytes)")
         var seen = Set<ObjectIdentifier>()
@@ -83,10 +87,17 @@ public final class GradientSync {
         if !current.isEmpty { groups.append(current) }
         buckets = groups.map { indices in
             let count = indices.reduce(0) { $0 + parameters[$1].count } + indices.count
-            let shared = sharedMemory ? communicator.makeSharedReductionBuffer(count: count) : nil
+            let shared = sharedMemory && compression == .none ? communicator.makeSharedReductionBuffer(count: count) : nil
             return GradientBucket(parameterIndices: indices, parameters: parameters, sharedBuffer: shared)
         }
+        compressedExchanges = buckets.map { bucket in
+            compression == .bf16 && communicator.worldSize > 1
+                ? CompressedExchange(count: bucket.reducedElements.count, worldSize: communicator.worldSize) : nil
+        }
     }
+
+    /// Per bucket, the buffers of its bfloat16 averaging (with ``GradientCompression/bf16``).
+    private let compressedExchanges: [CompressedExchange?]
 
     /// Averages every parameter's gradient over the ranks, in place in the buckets.
     ///
@@ -98,9 +109,11 @@ public final class GradientSync {
     /// moves a non-blocking collective forward only inside MPI calls. A bucket in shared
     /// memory is summed and scaled in one pass by the ranks together instead.
     public func synchronize() {
-        for bucket in buckets {
+        for (bucket, compressed) in zip(buckets, compressedExchanges) {
             prepare(bucket)
-            if let shared = bucket.sharedBuffer {
+            if let compressed {
+                compressed.average(bucket.reducedElements, communicator: communicator)
+            } else if let shared = bucket.sharedBuffer {
                 // The flags are scaled too: a flag only matters as zero or not.
                 shared.sumOverRanks(prefix: bucket.reducedElements.count, scale: 1 / Float(communicator.worldSize))
             } else {

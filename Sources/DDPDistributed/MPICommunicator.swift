@@ -99,6 +99,22 @@ public final class MPICommunicator: Communicator {
         }
     }
 
+    public func allToAll(_ send: UnsafeRawBufferPointer, _ receive: UnsafeMutableRawBufferPointer) {
+        precondition(send.count == receive.count && send.count % worldSize == 0,
+                     "allToAll needs equal buffers cut in \(worldSize) blocks, got \(send.count) and \(receive.count) bytes")
+        guard let source = send.baseAddress, let destination = receive.baseAddress else { return }
+        let block = mpiCount(send.count / worldSize)
+        check(MPI_Alltoall(source, block, swiftddp_byte(), destination, block, swiftddp_byte(), comm), "MPI_Alltoall")
+    }
+
+    public func allGather(_ send: UnsafeRawBufferPointer, into receive: UnsafeMutableRawBufferPointer) {
+        precondition(receive.count == send.count * worldSize,
+                     "allGather needs \(worldSize) x \(send.count) bytes to receive into, got \(receive.count)")
+        guard let source = send.baseAddress, let destination = receive.baseAddress else { return }
+        let block = mpiCount(send.count)
+        check(MPI_Allgather(source, block, swiftddp_byte(), destination, block, swiftddp_byte(), comm), "MPI_Allgather")
+    }
+
     public func barrier() {
         guard worldSize > 1 else { return }
         check(MPI_Barrier(comm), "MPI_Barrier")

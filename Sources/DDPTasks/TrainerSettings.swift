@@ -1,4 +1,5 @@
 import ArgumentParser
+import SwiftDDP
 
 /// How the trainer runs: Lightning's `Trainer` arguments in kebab case, logging and checkpoints.
 ///
@@ -33,6 +34,8 @@ public struct TrainerSettings: ParsableArguments, Sendable {
     @Flag(inversion: .prefixedNo,
           help: "BatchNorm statistics over every rank's batch together (SyncBatchNorm), not each rank's own batch.")
     public var syncBatchnorm = false
+    @Option(help: "How gradients travel between ranks: none (32-bit floats) or bf16 (bfloat16 messages, half the bytes, summed in 32-bit floats; for slow links between machines).")
+    public var gradientCompression: GradientCompression = .none
     @Option(help: "At a NaN or infinite loss or gradient norm: error (stop, naming the step), skip (skip that step on every rank) or continue (step anyway).")
     public var nanPolicy = "error"
     @Option(help: "Seconds without progress after which every waiting rank ends the job, naming the ranks that did not arrive (0: wait forever).")
@@ -69,3 +72,5 @@ extension TrainerSettings {
         }
     }
 }
+
+extension GradientCompression: ExpressibleByArgument {}

@@ -181,11 +181,13 @@ extension Trainer {
         let total = perOptimizer.map(\.count).reduce(0, +)
         let distinct = Set(perOptimizer.joined().map(ObjectIdentifier.init)).count
         if distinct == total {
-            gradientSyncs = perOptimizer.map { GradientSync(parameters: ordered($0), communicator: communicator) }
+            gradientSyncs = perOptimizer.map {
+                GradientSync(parameters: ordered($0), communicator: communicator, compression: gradientCompression)
+            }
         } else {
             var seen = Set<ObjectIdentifier>()
             let union = perOptimizer.joined().filter { seen.insert(ObjectIdentifier($0)).inserted }
-            let shared = GradientSync(parameters: ordered(union), communicator: communicator)
+            let shared = GradientSync(parameters: ordered(union), communicator: communicator, compression: gradientCompression)
             gradientSyncs = Array(repeating: shared, count: optimizers.count)
         }
     }

@@ -58,6 +58,8 @@ public final class Trainer {
     /// `SyncBatchNorm`): every ``BatchNormalization`` of the module reduces its statistics
     /// over the ranks during `fit`. Otherwise each rank normalises with its own batch's.
     public let syncBatchNorm: Bool
+    /// How gradient buckets travel between ranks (``GradientCompression``).
+    public let gradientCompression: GradientCompression
     /// Seconds without progress (a batch trained or validated) after which a rank of a
     /// multi-rank `fit` ends the job, naming the ranks that did not arrive (`nil` or 0: never).
     public let collectiveTimeout: Double?
@@ -187,7 +189,8 @@ public final class Trainer {
         valCheckInterval: ValidationInterval = 1.0, checkValEveryNEpoch: Int = 1, logEveryNSteps: Int = 50,
         seed: UInt64? = nil, communicator: (any Communicator)? = nil, callbacks: [any Callback] = [],
         loggers: [any MetricsLogger] = [], enableProgressBar: Bool = true, nonFiniteLoss: NonFiniteLossPolicy = .step, checkConsistency: Int? = nil,
-        collectiveTimeout: Double? = nil, syncBatchNorm: Bool = false, keepLoggedEvents: Bool = false
+        collectiveTimeout: Double? = nil, syncBatchNorm: Bool = false, keepLoggedEvents: Bool = false,
+        gradientCompression: GradientCompression = .none
     ) throws {
         try TrainerError.require((maxEpochs ?? 0) >= 0, "maxEpochs must be >= 0, got \(maxEpochs ?? 0)")
         try TrainerError.require((maxSteps ?? 0) >= 0, "maxSteps must be >= 0, got \(maxSteps ?? 0)")
@@ -228,6 +231,7 @@ public final class Trainer {
         self.collectiveTimeout = collectiveTimeout
         self.syncBatchNorm = syncBatchNorm
         keepsLoggedEvents = keepLoggedEvents
+        self.gradientCompression = gradientCompression
     }
 
     /// The seed of rank `rank`'s stream: distinct on every rank, reproducible.

@@ -25,6 +25,8 @@ struct TrainConfiguration: ParsableArguments {
     var momentum: Float = 0.9
     @Option(name: .customLong("bucket-bytes"), parsing: .unconditional, help: "Gradient bucket capacity in bytes.")
     var bucketBytes = 512
+    @Option(parsing: .unconditional, help: "How gradient buckets travel: none or bf16.")
+    var compression = "none"
     @Option(name: .customLong("audit"), parsing: .unconditional,
             help: "Audit the parameters every this many steps; 0 turns the audit off.")
     var auditInterval = 0
@@ -109,7 +111,8 @@ func train(_ configuration: TrainConfiguration, communicator: any Communicator) 
     try verifySameModel(namedShapes: named.map { ($0.name, $0.tensor.shape) }, communicator: communicator)
     broadcastParameters(parameters, communicator: communicator)
     let sync = GradientSync(parameters: parameters, communicator: communicator,
-                            bucketCapacityBytes: configuration.bucketBytes)
+                            bucketCapacityBytes: configuration.bucketBytes,
+                            compression: GradientCompression(rawValue: configuration.compression) ?? .none)
     let audit = configuration.auditInterval > 0
         ? ParameterAudit(parameters: parameters, communicator: communicator, interval: configuration.auditInterval)
         : nil

@@ -34,7 +34,7 @@ extension RunConfiguration {
             logEveryNSteps: trainer.logEveryNSteps, seed: trainer.seed, communicator: communicator,
             callbacks: callbacks, loggers: loggers, nonFiniteLoss: NonFiniteLossPolicy(nanPolicy: trainer.nanPolicy) ?? .stop,
             checkConsistency: trainer.checkConsistency, collectiveTimeout: trainer.collectiveTimeout,
-            syncBatchNorm: trainer.syncBatchnorm)
+            syncBatchNorm: trainer.syncBatchnorm, gradientCompression: trainer.gradientCompression)
     }
 
     /// How many of an epoch's batches `task` trains on: `limit-train-batches`, else the task's default.

@@ -85,8 +85,11 @@ import DDPTestSupport
         #expect(!job.timedOut && job.exitCode != 0, "\(job)")
         let lines = job.standardError.split(separator: "\n").filter { $0.hasPrefix("swift-ddp:") }
         #expect(lines == ["swift-ddp: rank 1: injected failure at step 3"], "\(job)")
-        // Rank 0 finished steps 0-2 and was stopped while waiting for rank 1 at step 3.
-        #expect(job.jsonLines.compactMap { $0["step"] as? Int } == [0, 1, 2], "\(job)")
+        // Rank 0 finished steps 0-2 and was stopped while waiting for rank 1 at step 3. Its
+        // last lines may be lost when the job ends under load (Open MPI ends the ranks before
+        // it has forwarded everything they wrote), so they are a prefix of those steps.
+        let steps = job.jsonLines.compactMap { $0["step"] as? Int }
+        #expect(Array([0, 1, 2].prefix(steps.count)) == steps, "\(job)")
     }
 
     @Test func theAuditCatchesReplicasThatDrift() throws {
