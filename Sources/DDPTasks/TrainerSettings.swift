@@ -46,6 +46,8 @@ public struct TrainerSettings: ParsableArguments, Sendable {
     public var earlyStoppingMinDelta: Double?
     @Flag(inversion: .prefixedNo, help: "Log each optimizer's learning rate at every step (LearningRateMonitor: lr-SGD, lr-Adam/pg1, ...).")
     public var logLr = false
+    @Flag(inversion: .prefixedNo, help: "Log the total 2-norm of the gradients, averaged over ranks and before clipping, at every step (grad_2.0_norm_total).")
+    public var logGradNorm = false
 
     public init() {}
 

@@ -1,4 +1,5 @@
 import DDPData
+import DDPTensor
 
 /// Code that runs at fixed points of `fit` without being part of the module: early
 /// stopping, learning-rate logging, checkpoints. Every hook has a default.
@@ -14,6 +15,16 @@ public protocol Callback: AnyObject {
     func onTrainBatchEnd(_ trainer: Trainer, _ module: any TrainingModule, batch: Batch, batchIndex: Int) throws
     func onValidationEpochStart(_ trainer: Trainer, _ module: any TrainingModule) throws
     func onValidationEpochEnd(_ trainer: Trainer, _ module: any TrainingModule) throws
+    /// The module's hooks of the same names (``TrainingModule/setup(stage:)`` and the
+    /// others) say when these run; a callback's runs just before the module's.
+    func setup(_ trainer: Trainer, _ module: any TrainingModule, stage: TrainerStage) throws
+    func teardown(_ trainer: Trainer, _ module: any TrainingModule, stage: TrainerStage) throws
+    func onTrainStart(_ trainer: Trainer, _ module: any TrainingModule) throws
+    func onTrainEnd(_ trainer: Trainer, _ module: any TrainingModule) throws
+    func onBeforeBackward(_ trainer: Trainer, _ module: any TrainingModule, loss: Tensor) throws
+    func onAfterBackward(_ trainer: Trainer, _ module: any TrainingModule) throws
+    func onBeforeOptimizerStep(_ trainer: Trainer, _ module: any TrainingModule, optimizer: ManagedOptimizer, optimizerIndex: Int) throws
+    func onBeforeZeroGrad(_ trainer: Trainer, _ module: any TrainingModule, optimizer: ManagedOptimizer) throws
 
     /// The name this callback's state is saved under in checkpoints.
     var stateKey: String { get }
@@ -32,6 +43,16 @@ extension Callback {
     public func onTrainBatchEnd(_ trainer: Trainer, _ module: any TrainingModule, batch: Batch, batchIndex: Int) throws {}
     public func onValidationEpochStart(_ trainer: Trainer, _ module: any TrainingModule) throws {}
     public func onValidationEpochEnd(_ trainer: Trainer, _ module: any TrainingModule) throws {}
+    public func setup(_ trainer: Trainer, _ module: any TrainingModule, stage: TrainerStage) throws {}
+    public func teardown(_ trainer: Trainer, _ module: any TrainingModule, stage: TrainerStage) throws {}
+    public func onTrainStart(_ trainer: Trainer, _ module: any TrainingModule) throws {}
+    public func onTrainEnd(_ trainer: Trainer, _ module: any TrainingModule) throws {}
+    public func onBeforeBackward(_ trainer: Trainer, _ module: any TrainingModule, loss: Tensor) throws {}
+    public func onAfterBackward(_ trainer: Trainer, _ module: any TrainingModule) throws {}
+    public func onBeforeOptimizerStep(
+        _ trainer: Trainer, _ module: any TrainingModule, optimizer: ManagedOptimizer, optimizerIndex: Int
+    ) throws {}
+    public func onBeforeZeroGrad(_ trainer: Trainer, _ module: any TrainingModule, optimizer: ManagedOptimizer) throws {}
 
     public var stateKey: String { String(describing: type(of: self)) }
     public func stateDict() -> [String: Double] { [:] }

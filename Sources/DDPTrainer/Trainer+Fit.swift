@@ -54,6 +54,7 @@ extension Trainer {
             if !finished && isGlobalZero { for logger in loggers { try? logger.finish() } }
         }
         self.module = module
+        try callSetupHooks(module, .fit)
         try setUp(module)
         let trainLoader = try train.sharded(rank: rank, worldSize: worldSize)
         let validationLoader = try validation?.sharded(rank: rank, worldSize: worldSize, remainder: .uneven)
@@ -81,9 +82,12 @@ extension Trainer {
             progress = ProgressReporter(totalEpochs: maxEpochs == Int.max ? nil : maxEpochs)
         }
 
-        try module.onFitStart()
         for callback in callbacks { try callback.onFitStart(self, module) }
+        try module.onFitStart()
         try discoverValidationMetricNames(module, loader: validationLoader)
+        // As Lightning, no onTrainStart/onTrainEnd when there is nothing to train.
+        let trains = currentEpoch < maxEpochs && !shouldStop && !reachedMaxSteps && numTrainingBatches > 0
+        if trains { try callTrainStartHooks(module) }
         while currentEpoch < maxEpochs && !shouldStop && !reachedMaxSteps {
             try trainEpoch(module, loader: trainLoader, validation: validationLoader, startingAt: firstBatch)
             firstBatch = 0
@@ -93,8 +97,10 @@ extension Trainer {
             noteProgress()
         }
         try reachCheckpointBoundary(.fitEnd)
-        try module.onFitEnd()
+        if trains { try callTrainEndHooks(module) }
         for callback in callbacks { try callback.onFitEnd(self, module) }
+        try module.onFitEnd()
+        try callTeardownHooks(module, .fit)
         finished = true
         if isGlobalZero { for logger in loggers { try logger.finish() } }
     }

@@ -44,6 +44,7 @@ extension Trainer {
         return { [unowned self] in
             let loss = try module.trainingStep(batch, batchIndex: self.batchIndex, optimizerIndex: index)
             if windowStart {
+                try self.callBeforeZeroGradHooks(module, self.optimizers[index])
                 module.optimizerZeroGrad(epoch: self.currentEpoch, batchIndex: self.batchIndex,
                                          optimizer: self.optimizers[index], optimizerIndex: index)
                 self.windowLosses[index] = (0, 0)
@@ -52,7 +53,7 @@ extension Trainer {
                 try TrainerError.require(loss.count == 1, "trainingStep must return a one-element loss, got shape \(loss.shape)")
                 self.windowLosses[index].sum += Double(loss.item)
                 self.windowLosses[index].count += 1
-                (scale.map { loss * $0 } ?? loss).backward()
+                try self.backward(scale.map { loss * $0 } ?? loss, of: module)
             }
             guard boundary else { return loss?.item ?? .nan }
             self.synchronizeGradients(of: index)
@@ -78,7 +79,9 @@ extension Trainer {
         var wrapped: OptimizerClosure?
         if automatic {
             var evaluations = 0
-            let clip = { [unowned self] in
+            // Lightning's order after the closure: the hooks, then clipping.
+            let beforeStep = { [unowned self] in
+                try self.callBeforeOptimizerStepHooks(module, optimizer)
                 try module.configureGradientClipping(optimizer: optimizer, optimizerIndex: index,
                     gradientClipVal: self.gradientClipVal, gradientClipAlgorithm: self.gradientClipAlgorithm)
             }
@@ -87,11 +90,11 @@ extension Trainer {
                     let loss = try closure()
                     evaluations += 1
                     if evaluations == 1 { try self.checkFirstLoss(loss, of: index) }
-                    try clip()
+                    try beforeStep()
                     return loss
                 }
             } else {
-                try clip()
+                try beforeStep()
             }
         } else if let closure {
             var evaluations = 0
@@ -99,20 +102,29 @@ extension Trainer {
                 let local = try closure()
                 self.synchronizeGradients(of: index)
                 evaluations += 1
-                guard self.checksFiniteSteps else { return self.globalMean(Double(local)) ?? local }
-                let (global, health) = self.globalLossAndHealth(Double(local), gradientsOf: index)
-                if evaluations == 1 { try self.admitStep(of: index, loss: global, health: health) }
-                return global ?? local
+                let loss: Float
+                if self.checksFiniteSteps {
+                    let (global, health) = self.globalLossAndHealth(Double(local), gradientsOf: index)
+                    if evaluations == 1 { try self.admitStep(of: index, loss: global, health: health) }
+                    loss = global ?? local
+                } else {
+                    loss = self.globalMean(Double(local)) ?? local
+                }
+                try self.callBeforeOptimizerStepHooks(module, optimizer)
+                return loss
             }
         } else if !gradientsSynced[index] {
             synchronizeGradients(of: index)
         }
         let loss: Float?
         do {
-            if !automatic && closure == nil && checksFiniteSteps {
-                let (global, health) = globalLossAndHealth(manualLoss, gradientsOf: index)
-                manualLoss = nil
-                try admitStep(of: index, loss: global, health: health)
+            if !automatic && closure == nil {
+                if checksFiniteSteps {
+                    let (global, health) = globalLossAndHealth(manualLoss, gradientsOf: index)
+                    manualLoss = nil
+                    try admitStep(of: index, loss: global, health: health)
+                }
+                try callBeforeOptimizerStepHooks(module, optimizer)
             }
             loss = try optimizer.optimizer.step(closure: wrapped)
         } catch let skipped as SkippedStep {

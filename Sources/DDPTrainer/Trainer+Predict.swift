@@ -26,6 +26,7 @@ extension Trainer {
             detach(module)
             self.module = nil
         }
+        try callSetupHooks(module, .predict)
         let batches = PredictionBatches(count: data.dataset.count, batchSize: data.batchSize, worldSize: worldSize)
         module.eval()
         var outcome: Result<PredictionRows, any Error>
@@ -48,7 +49,9 @@ extension Trainer {
         if let failed = shards.firstIndex(where: { $0 == nil }) {
             throw TrainerError("rank \(failed) failed in predictStep(_:batchIndex:); its own error says why")
         }
-        return try batches.rowsInOrder(shards.compactMap { $0 })
+        let rows = try batches.rowsInOrder(shards.compactMap { $0 })
+        try callTeardownHooks(module, .predict)
+        return rows
     }
 }
 

@@ -24,6 +24,7 @@ extension Trainer {
             self.module = nil
             metrics.stage = .idle
         }
+        try callSetupHooks(module, .test)
         let loader = try data.sharded(rank: rank, worldSize: worldSize, remainder: .uneven)
         module.eval()
         metrics.stage = .test
@@ -36,6 +37,7 @@ extension Trainer {
         metrics.discardStep()
         let values = try metrics.finishEpoch(.test, communicator: communicator)
         try record(values)
+        try callTeardownHooks(module, .test)
         if isGlobalZero { for logger in loggers { try logger.finish() } }
         return Dictionary(values.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
     }

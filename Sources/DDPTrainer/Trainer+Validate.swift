@@ -19,9 +19,11 @@ extension Trainer {
             self.module = nil
             metrics.stage = .idle
         }
+        try callSetupHooks(module, .validate)
         let loader = try data.sharded(rank: rank, worldSize: worldSize, remainder: .uneven)
         numValidationBatches = limitValBatches.batches(of: loader.batchesPerEpoch)
         try validate(module, loader: loader)
+        try callTeardownHooks(module, .validate)
         if isGlobalZero { for logger in loggers { try logger.finish() } }
         return callbackMetrics
     }

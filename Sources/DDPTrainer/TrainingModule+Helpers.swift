@@ -89,7 +89,8 @@ extension TrainingModule {
         return (all[0], all[1])
     }
 
-    /// Backpropagates `loss` (manual optimization's `loss.backward()`). Gradients stay on
+    /// Backpropagates `loss` (manual optimization's `loss.backward()`), between the
+    /// `onBeforeBackward` and `onAfterBackward` hooks. Gradients stay on
     /// this rank until an optimizer's `step()`, `clipGradients` or `synchronizeGradients()`
     /// averages them over the ranks, so accumulating over several calls costs no
     /// communication. Until then `.grad` holds this rank's own gradients: read them after
@@ -99,7 +100,7 @@ extension TrainingModule {
     public func manualBackward(_ loss: Tensor) throws {
         try TrainerError.require(loss.count == 1, "manualBackward needs a one-element loss, got shape \(loss.shape)")
         trainer.noteBackward(loss: loss.item)
-        loss.backward()
+        try trainer.backward(loss, of: self)
     }
 
     /// Lets only `optimizer`'s parameters receive gradients (the others stop requiring them)

@@ -88,6 +88,29 @@ public protocol TrainingModule: Module {
     func onValidationEpochEnd() throws
     func onTrainBatchStart(_ batch: Batch, batchIndex: Int) throws
     func onTrainBatchEnd(_ batch: Batch, batchIndex: Int) throws
+
+    /// At the start of `fit`, `validate`, `test` or `predict`, before `configureOptimizers`:
+    /// build what depends on the run here.
+    func setup(stage: TrainerStage) throws
+    /// At the end of a run that finished without an error.
+    func teardown(stage: TrainerStage) throws
+    /// Once before the first training epoch (not when there is nothing to train).
+    func onTrainStart() throws
+    /// Once after the last training epoch, before `onFitEnd`.
+    func onTrainEnd() throws
+    /// Before each backward pass, with the loss about to be backpropagated (in automatic
+    /// optimization divided by `accumulateGradBatches`); also in ``manualBackward(_:)``.
+    func onBeforeBackward(_ loss: Tensor) throws
+    /// After each backward pass: gradients hold this rank's own values (averaged over the
+    /// ranks only at the optimizer step).
+    func onAfterBackward() throws
+    /// Before each optimizer step and its clipping, gradients averaged over the ranks: the
+    /// place to inspect or log them (see ``GradientNormMonitor``). In manual optimization,
+    /// at every `step()`.
+    func onBeforeOptimizerStep(_ optimizer: ManagedOptimizer, optimizerIndex: Int) throws
+    /// Before `optimizerZeroGrad` clears the gradients at the start of an accumulation window
+    /// (automatic optimization).
+    func onBeforeZeroGrad(_ optimizer: ManagedOptimizer) throws
 }
 
 extension TrainingModule {
@@ -147,4 +170,12 @@ extension TrainingModule {
     public func onValidationEpochEnd() throws {}
     public func onTrainBatchStart(_ batch: Batch, batchIndex: Int) throws {}
     public func onTrainBatchEnd(_ batch: Batch, batchIndex: Int) throws {}
+    public func setup(stage: TrainerStage) throws {}
+    public func teardown(stage: TrainerStage) throws {}
+    public func onTrainStart() throws {}
+    public func onTrainEnd() throws {}
+    public func onBeforeBackward(_ loss: Tensor) throws {}
+    public func onAfterBackward() throws {}
+    public func onBeforeOptimizerStep(_ optimizer: ManagedOptimizer, optimizerIndex: Int) throws {}
+    public func onBeforeZeroGrad(_ optimizer: ManagedOptimizer) throws {}
 }

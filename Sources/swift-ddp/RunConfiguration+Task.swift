@@ -8,7 +8,7 @@ extension RunConfiguration {
         return taskSettings
     }
 
-    /// The callbacks the options ask for (`early-stopping-patience`, `log-lr`), which run
+    /// The callbacks the options ask for (`early-stopping-patience`, `log-lr`, `log-grad-norm`), which run
     /// before the checkpoint callbacks, as in Lightning.
     var monitoringCallbacks: [any Callback] {
         var callbacks: [any Callback] = []
@@ -16,6 +16,7 @@ extension RunConfiguration {
             callbacks.append(EarlyStopping(monitor: "val_loss", minDelta: settings.trainer.earlyStoppingMinDelta ?? 0, patience: patience))
         }
         if settings.trainer.logLr { callbacks.append(LearningRateMonitor(loggingInterval: .step)) }
+        if settings.trainer.logGradNorm { callbacks.append(GradientNormMonitor()) }
         return callbacks
     }
 
