@@ -55,7 +55,7 @@ extension Trainer {
         }
         self.module = module
         try setUp(module)
-        let trainLoader = try train.sharded(rank: rank, worldSize: worldSize)
+        let trainLoader = try overfittingOrder(of: train.sharded(rank: rank, worldSize: worldSize))
         let validationLoader = try validation?.sharded(rank: rank, worldSize: worldSize, remainder: .uneven)
         numTrainingBatches = limitTrainBatches.batches(of: trainLoader.batchesPerEpoch)
         numValidationBatches = validationLoader.map { limitValBatches.batches(of: $0.batchesPerEpoch) } ?? 0
@@ -65,7 +65,7 @@ extension Trainer {
         }
         runShape = RunShape(
             worldSize: worldSize, globalBatchSize: trainLoader.globalBatchSize, seed: seed,
-            dataOrderSeed: train.sampler.shuffle ? train.sampler.seed : nil,
+            dataOrderSeed: trainLoader.sampler.shuffle ? train.sampler.seed : nil,
             trainingSetSize: train.dataset.count, accumulateGradBatches: accumulateGradBatches)
         var firstBatch = 0
         resumeNotes = []
@@ -74,7 +74,7 @@ extension Trainer {
             firstBatch = try restore(try Checkpoint.read(from: path), source: path, module: module, force: forceResume)
         }
         resumePoint = (currentEpoch, firstBatch)
-        for case let saver as ModelCheckpoint in callbacks {
+        for case let saver as ModelCheckpoint in callbacks where !isFastDevRun {
             saver.removeLeftovers(trainer: self, resumed: checkpointPath != nil)
         }
         if enableProgressBar && isGlobalZero {
@@ -83,8 +83,8 @@ extension Trainer {
 
         try module.onFitStart()
         for callback in callbacks { try callback.onFitStart(self, module) }
-        try discoverValidationMetricNames(module, loader: validationLoader)
-        while currentEpoch < maxEpochs && !shouldStop && !reachedMaxSteps {
+        try checkValidationBeforeTraining(module, loader: validationLoader, resuming: checkpointPath != nil)
+        while currentEpoch < maxEpochs && !stopsNow && !reachedMaxSteps {
             try trainEpoch(module, loader: trainLoader, validation: validationLoader, startingAt: firstBatch)
             firstBatch = 0
             currentEpoch += 1
