@@ -1,3 +1,4 @@
+import DDPTestSupport
 import Foundation
 import SwiftDDP
 import Testing
@@ -131,7 +132,7 @@ private func fit(_ module: CountingModule, timer: SwiftDDP.Timer, clock: Stepped
         let timers = added.callbacks.compactMap { $0 as? SwiftDDP.Timer }
         #expect(timers.count == 1 && timers.first?.duration == 30 && timers.first?.interval == .step)
         let own = SwiftDDP.Timer(duration: .seconds(5), interval: .epoch)
-        let kept = try Trainer(maxTime: .seconds(30), callbacks: [own], communicator: LocalCommunicator())
+        let kept = try Trainer(maxTime: .seconds(30), communicator: LocalCommunicator(), callbacks: [own])
         #expect(kept.callbacks.count == 1 && kept.callbacks.first === own)
     }
 }
