@@ -125,9 +125,10 @@ struct TrainingJob {
         let metrics = try trainer.test(task.module, data: loader)
         if communicator.isRoot {
             var tested = "the \(loader.dataset.count) test images"
-            if trainer.limitTestBatches != .all {
-                let perRank = try loader.sharded(rank: 0, worldSize: communicator.worldSize, remainder: .uneven).batchesPerEpoch
-                tested = "\(trainer.limitTestBatches.batches(of: perRank)) batch(es) of \(loader.batchSize) test images per rank (limit-test-batches)"
+            let perRank = try loader.sharded(rank: 0, worldSize: communicator.worldSize, remainder: .uneven).batchesPerEpoch
+            let limited = trainer.limitTestBatches.batches(of: perRank)
+            if limited < perRank {
+                tested = "\(limited) batch(es) of \(loader.batchSize) test images per rank (limit-test-batches)"
             }
             print(RunSummary(metrics: metrics, module: task.module).line + " on " + tested)
         }

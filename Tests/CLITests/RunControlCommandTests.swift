@@ -20,7 +20,8 @@ import Testing
         let logs = try makeTemporaryFolder() + "/logs"
         let result = try CLIRun.run(["--data", "digits", "--fast-dev-run", "3", "--max-epochs", "5", "--log-dir", logs])
         #expect(result.exitCode == 0, "\(result)")
-        #expect(result.standardOutput.contains("trained 3 batches (3 optimizer step(s)) and validated 3 batches on each rank, in 1 epoch"),
+        // The digits' validation split is a single batch.
+        #expect(result.standardOutput.contains("trained 3 batches (3 optimizer step(s)) and validated 1 batch on each rank, in 1 epoch"),
                 "\(result)")
     }
 
@@ -87,13 +88,19 @@ import Testing
         // 2 of the 40 batches: the same as 5% of them.
         let fraction = try CLIRun.run(command + ["--limit-test-batches", "0.05"])
         #expect(try figures(count) == figures(fraction))
-        // One batch on each of two ranks reads the same first 512 images (rank r reads every other one from r).
-        let twoRanks = try CLIRun.run(command + ["--limit-test-batches", "1"], ranks: 2)
-        let one = try TestCommandTests.Figures(try CLIRun.run(command))
-        let limited = try #require(count.standardOutput.firstMatch(of: #/test_acc ([0-9.]+), test_loss ([0-9.]+)/#))
+        // Two batches on each of two ranks read the first 1,024 images, as four on one rank
+        // (rank r reads every other image from r); 1 means all of them, as 1.0.
+        let fourBatches = try CLIRun.run(command + ["--limit-test-batches", "4"])
+        let twoRanks = try CLIRun.run(command + ["--limit-test-batches", "2"], ranks: 2)
+        let all = try CLIRun.run(command + ["--limit-test-batches", "1"])
+        #expect(all.standardOutput.contains("on the 10000 test images"), "\(all)")
+        let one = try TestCommandTests.Figures(all)
+        let four = try #require(fourBatches.standardOutput.firstMatch(of: #/test_acc ([0-9.]+), test_loss ([0-9.]+)/#), "\(fourBatches)")
         let sharded = try #require(twoRanks.standardOutput.firstMatch(of: #/test_acc ([0-9.]+), test_loss ([0-9.]+)/#), "\(twoRanks)")
+        let fourFigures = TestCommandTests.Figures(accuracy: Double(four.1)!, loss: Double(four.2)!)
+        #expect(fourFigures.agrees(with: .init(accuracy: Double(sharded.1)!, loss: Double(sharded.2)!)), "\(fourBatches)\n\(twoRanks)")
+        let limited = try #require(count.standardOutput.firstMatch(of: #/test_acc ([0-9.]+), test_loss ([0-9.]+)/#))
         let limitedFigures = TestCommandTests.Figures(accuracy: Double(limited.1)!, loss: Double(limited.2)!)
-        #expect(limitedFigures.agrees(with: .init(accuracy: Double(sharded.1)!, loss: Double(sharded.2)!)), "\(count)\n\(twoRanks)")
         #expect(!limitedFigures.agrees(with: one), "the limit changed nothing: \(count)")
     }
 
