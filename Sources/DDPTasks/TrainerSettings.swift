@@ -29,7 +29,7 @@ public struct TrainerSettings: ParsableArguments, Sendable {
     public var numSanityValSteps = 2
     @Option(help: "Train at least this many epochs: early stopping and the time limit wait for them.") public var minEpochs: Int?
     @Option(help: "Train at least this many optimizer steps: early stopping and the time limit wait for them.") public var minSteps: Int?
-    @Option(help: "Stop training after this long, as DD:HH:MM:SS (Lightning's form) or seconds, saving a checkpoint to resume from.")
+    @Option(help: "Stop training after this long (or at --max-epochs, whichever comes first), as DD:HH:MM:SS (Lightning's form) or seconds, saving a checkpoint to resume from.")
     public var maxTime: String?
     @Option(help: "Write step metrics every N optimizer steps.") public var logEveryNSteps = 10
     @Option(help: "Seeds the initial weights, the validation split and the data order.") public var seed: UInt64 = 0
