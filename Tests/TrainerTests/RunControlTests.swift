@@ -242,6 +242,36 @@ private func expectLightningRuns(_ replay: Replay, _ recipe: LightningRunControl
         #expect(try weights(sanitySteps: -1) == without)
     }
 
+    @Test func theSanityCheckFindsABrokenValidationStepBeforeAnyTraining() throws {
+        struct BrokenValidation: Error {}
+        final class BrokenModule: Module, TrainingModule {
+            let layer: Linear
+            var trainedBatches = 0
+            override var namedChildren: [(String, Module)] { [("layer", layer)] }
+            override init() {
+                var generator = RandomGenerator(seed: 3)
+                layer = Linear(1, 1, using: &generator)
+            }
+            func trainingStep(_ batch: Batch, batchIndex: Int) throws -> Tensor? {
+                trainedBatches += 1
+                return mseLoss(layer(batch.inputs), batch.targets!)
+            }
+            func validationStep(_ batch: Batch, batchIndex: Int) throws { throw BrokenValidation() }
+            func configureOptimizers() throws -> OptimizerConfiguration {
+                OptimizerConfiguration([OptimizerEntry(try SGD(parameters(), lr: 0.1))])
+            }
+        }
+        for (sanitySteps, trainedFirst) in [(2, 0), (0, 10)] {
+            let module = BrokenModule()
+            let trainer = try Trainer(maxEpochs: 1, numSanityValSteps: sanitySteps, communicator: LocalCommunicator(), enableProgressBar: false)
+            #expect(throws: BrokenValidation.self) {
+                try trainer.fit(module, train: DataLoader(numberedSamples(40), batchSize: 4),
+                                validation: DataLoader(numberedSamples(12), batchSize: 4, shuffle: false))
+            }
+            #expect(module.trainedBatches == trainedFirst, "numSanityValSteps \(sanitySteps)")
+        }
+    }
+
     @Test func badRunControlsAreRefused() {
         #expect(throws: TrainerError.self) { try Trainer(maxEpochs: 2, minEpochs: 3, communicator: LocalCommunicator()) }
         #expect(throws: TrainerError.self) { try Trainer(maxSteps: 2, minSteps: 3, communicator: LocalCommunicator()) }
