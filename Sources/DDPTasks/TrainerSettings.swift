@@ -19,6 +19,18 @@ public struct TrainerSettings: ParsableArguments, Sendable {
     public var limitTrainBatches: BatchAmount?
     @Option(help: "Validate on this fraction of the validation batches (up to 1.0), or this many batches when above 1 (default: all).")
     public var limitValBatches: BatchAmount?
+    @Option(help: "Test on this fraction of the test batches (up to 1.0), or this many batches when above 1 (default: all).")
+    public var limitTestBatches: BatchAmount?
+    @Option(help: "Train, validate and test on N batches (1 when given bare) for one epoch, with no sanity check, logs, checkpoints or early stopping: a quick check that the run works.")
+    public var fastDevRun: Int?
+    @Option(help: "Train and validate on this fraction (up to 1.0) or number of batches, the same ones every epoch, unshuffled: a check that the model can fit a little data.")
+    public var overfitBatches: BatchAmount?
+    @Option(help: "Validation batches run before training, to catch a broken validation step early; their metrics are not kept (-1: all; 0: none).")
+    public var numSanityValSteps = 2
+    @Option(help: "Train at least this many epochs: early stopping and the time limit wait for them.") public var minEpochs: Int?
+    @Option(help: "Train at least this many optimizer steps: early stopping and the time limit wait for them.") public var minSteps: Int?
+    @Option(help: "Stop training after this long (or at --max-epochs, whichever comes first), as DD:HH:MM:SS (Lightning's form) or seconds, saving a checkpoint to resume from.")
+    public var maxTime: String?
     @Option(help: "Write step metrics every N optimizer steps.") public var logEveryNSteps = 10
     @Option(help: "Seeds the initial weights, the validation split and the data order.") public var seed: UInt64 = 0
     @Option(help: "Folder for metrics.csv, TensorBoard events, curves.svg and hparams.yaml.") public var logDir = "logs"
@@ -61,6 +73,29 @@ public struct TrainerSettings: ParsableArguments, Sendable {
 }
 
 extension TrainerSettings {
+    /// `max-time` as a duration: Lightning's `DD:HH:MM:SS`, or a number of seconds.
+    /// - Throws: ``TaskError`` naming the option for another form or a negative number.
+    public func maxTimeLimit() throws -> Duration? {
+        guard let text = maxTime else { return nil }
+        if let seconds = Double(text) {
+            guard seconds >= 0 && seconds.isFinite else {
+                throw TaskError("--max-time takes DD:HH:MM:SS or a number of seconds >= 0, got '\(text)'")
+            }
+            return .seconds(seconds)
+        }
+        do {
+            return try DDPTrainer.Timer.duration(parsing: text)
+        } catch {
+            throw TaskError("--max-time takes DD:HH:MM:SS (as 00:12:00:00) or a number of seconds, got '\(text)'")
+        }
+    }
+
+    /// Whether `overfit-batches` was given and is not 0.
+    public var overfits: Bool {
+        guard let amount = overfitBatches?.limit else { return false }
+        return amount != .fraction(0) && amount != .count(0)
+    }
+
     /// Refuses the trainer's clipping and accumulation for a module that optimizes manually
     /// (it clips and accumulates in its own training step), as Lightning does.
     func refuseAutomaticOptimizationOptions(task: String) throws {

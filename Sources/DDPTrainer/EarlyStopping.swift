@@ -64,6 +64,8 @@ public final class EarlyStopping: Callback {
     }
 
     private func check(_ trainer: Trainer) throws {
+        // As Lightning: neither the sanity check nor a fast_dev_run decides anything.
+        guard !trainer.sanityChecking && !trainer.isFastDevRun else { return }
         guard let current = try trainer.monitoredMetric(monitor, by: "EarlyStopping", strict: strict) else { return }
         if checkFinite && !current.isFinite {
             stop(trainer, "\(monitor) = \(current) is not finite")

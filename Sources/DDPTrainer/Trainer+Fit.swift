@@ -56,7 +56,7 @@ extension Trainer {
         self.module = module
         try callSetupHooks(module, .fit)
         try setUp(module)
-        let trainLoader = try train.sharded(rank: rank, worldSize: worldSize)
+        let trainLoader = try overfittingOrder(of: train.sharded(rank: rank, worldSize: worldSize))
         let validationLoader = try validation?.sharded(rank: rank, worldSize: worldSize, remainder: .uneven)
         numTrainingBatches = limitTrainBatches.batches(of: trainLoader.batchesPerEpoch)
         numValidationBatches = validationLoader.map { limitValBatches.batches(of: $0.batchesPerEpoch) } ?? 0
@@ -66,7 +66,7 @@ extension Trainer {
         }
         runShape = RunShape(
             worldSize: worldSize, globalBatchSize: trainLoader.globalBatchSize, seed: seed,
-            dataOrderSeed: train.sampler.shuffle ? train.sampler.seed : nil,
+            dataOrderSeed: trainLoader.sampler.shuffle ? train.sampler.seed : nil,
             trainingSetSize: train.dataset.count, accumulateGradBatches: accumulateGradBatches)
         var firstBatch = 0
         resumeNotes = []
@@ -75,7 +75,7 @@ extension Trainer {
             firstBatch = try restore(try Checkpoint.read(from: path), source: path, module: module, force: forceResume)
         }
         resumePoint = (currentEpoch, firstBatch)
-        for case let saver as ModelCheckpoint in callbacks {
+        for case let saver as ModelCheckpoint in callbacks where !isFastDevRun {
             saver.removeLeftovers(trainer: self, resumed: checkpointPath != nil)
         }
         if enableProgressBar && isGlobalZero {
@@ -84,11 +84,11 @@ extension Trainer {
 
         for callback in callbacks { try callback.onFitStart(self, module) }
         try module.onFitStart()
-        try discoverValidationMetricNames(module, loader: validationLoader)
+        try checkValidationBeforeTraining(module, loader: validationLoader, resuming: checkpointPath != nil)
         // As Lightning, no onTrainStart/onTrainEnd when there is nothing to train.
-        let trains = currentEpoch < maxEpochs && !shouldStop && !reachedMaxSteps && numTrainingBatches > 0
+        let trains = currentEpoch < maxEpochs && !stopsNow && !reachedMaxSteps && numTrainingBatches > 0
         if trains { try callTrainStartHooks(module) }
-        while currentEpoch < maxEpochs && !shouldStop && !reachedMaxSteps {
+        while currentEpoch < maxEpochs && !stopsNow && !reachedMaxSteps {
             try trainEpoch(module, loader: trainLoader, validation: validationLoader, startingAt: firstBatch)
             firstBatch = 0
             currentEpoch += 1

@@ -3,8 +3,9 @@ import DDPTensor
 
 extension Trainer {
     /// Runs `module`'s ``TrainingModule/testStep(_:batchIndex:)`` once over every sample of
-    /// `data` (sharded over the ranks, each sample read once, shards of unequal size allowed)
-    /// and returns what it logged, each metric the mean over all ranks' samples: Lightning's
+    /// `data` (sharded over the ranks, each sample read once, shards of unequal size allowed;
+    /// on each rank only the first batches `limitTestBatches` allows) and returns what it
+    /// logged, each metric the mean over all ranks' samples: Lightning's
     /// `trainer.test(model, dataloaders)`. The values also go to the loggers, which are
     /// then finished.
     ///
@@ -29,7 +30,8 @@ extension Trainer {
         module.eval()
         metrics.stage = .test
         try noGrad {
-            for (index, batch) in loader.batches(epoch: 0).enumerated() {
+            let batchCount = limitTestBatches.batches(of: loader.batchesPerEpoch)
+            for (index, batch) in loader.batches(epoch: 0).enumerated() where index < batchCount {
                 metrics.currentBatchSize = batch.count
                 try module.testStep(batch, batchIndex: index)
             }

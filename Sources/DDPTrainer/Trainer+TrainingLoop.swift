@@ -33,7 +33,7 @@ extension Trainer {
             try stepSchedulers(.step, metricDriven: true)
             try reachCheckpointBoundary(.batchEnd(stepped: !steppedThisBatch.isEmpty, lastOfEpoch: index + 1 == numTrainingBatches))
             index += 1
-            if shouldStop || reachedMaxSteps { break }
+            if stopsNow || reachedMaxSteps { break }
         }
         try endTrainEpoch(module, allBatchesTrained: index >= numTrainingBatches)
     }
@@ -102,10 +102,11 @@ extension Trainer {
         if stepped && globalStep % logEveryNSteps == 0 { try record(stepValues) }
     }
 
+    /// At the interval's batches, and (as Lightning) at the batch after which a stop request ends training.
     private func shouldValidate(afterBatch index: Int) -> Bool {
         numValidationBatches > 0
             && (currentEpoch + 1) % checkValEveryNEpoch == 0
-            && valCheckInterval.isCheckpoint(batchIndex: index, batchCount: numTrainingBatches)
+            && (valCheckInterval.isCheckpoint(batchIndex: index, batchCount: numTrainingBatches) || stopsNow)
     }
 
     /// Runs the validation loop: `eval()` mode, no gradients, metrics averaged over ranks,
@@ -123,6 +124,7 @@ extension Trainer {
                 metrics.currentBatchSize = batch.count
                 try module.validationStep(batch, batchIndex: index)
                 noteProgress()
+                validationBatchesSeen += 1
                 index += 1
             }
         }

@@ -28,6 +28,10 @@ public final class Trainer {
     public let maxEpochs: Int
     /// Stop after this many global steps (`nil`: no limit).
     public let maxSteps: Int?
+    /// A stop request (``shouldStop``) cannot end training before this many epochs.
+    public let minEpochs: Int
+    /// A stop request cannot end training before this many global steps.
+    public let minSteps: Int
     /// Accumulate gradients over this many batches before each optimizer step.
     public let accumulateGradBatches: Int
     /// Clip gradients at this value before each step (`nil` or 0: no clipping).
@@ -35,6 +39,14 @@ public final class Trainer {
     public let gradientClipAlgorithm: GradientClipAlgorithm
     public let limitTrainBatches: BatchLimit
     public let limitValBatches: BatchLimit
+    public let limitTestBatches: BatchLimit
+    /// Lightning's `fast_dev_run`: this many batches of training, validation and test (0: off).
+    public let fastDevRun: Int
+    /// Lightning's `overfit_batches`: train and validate on this share of the batches, in
+    /// dataset order every epoch (`nil`: off).
+    public let overfitBatches: BatchLimit?
+    /// Validation batches run before training, whose metrics are not kept (`Int.max`: all).
+    public let numSanityValSteps: Int
     public let valCheckInterval: ValidationInterval
     /// Validate every this many epochs.
     public let checkValEveryNEpoch: Int
@@ -75,6 +87,10 @@ public final class Trainer {
     public internal(set) var globalStep = 0
     /// The index of the batch being trained within its epoch.
     public internal(set) var batchIndex = 0
+    /// Whether the sanity check's validation is running (callbacks that decide on metrics skip it).
+    public internal(set) var sanityChecking = false
+    /// Validation batches run on this rank (the sanity check's not counted).
+    public internal(set) var validationBatchesSeen = 0
     /// Whether the batch being trained is the last of its epoch.
     public internal(set) var isLastBatch = false
     /// Training batches processed (every rank processes the same number).
@@ -181,11 +197,22 @@ public final class Trainer {
     /// Whether the monitored metrics still await their check after the first training batch.
     var monitorsUnchecked = false
 
+    /// - Parameters:
+    ///   - minEpochs, minSteps: a stop request (early stopping, the time limit) waits until both are met.
+    ///   - maxTime: stop once training has taken this long (a ``Timer`` callback is added, unless one is given).
+    ///   - fastDevRun: run this many batches of training, validation and test, for one epoch,
+    ///     with no sanity check, loggers, checkpoints or early stopping (0: off).
+    ///   - overfitBatches: train and validate on this share of the batches, unshuffled
+    ///     (overrides `limitTrainBatches` and `limitValBatches`; `nil`, 0 or 0.0: off).
+    ///   - numSanityValSteps: validation batches run before training to catch mistakes early,
+    ///     their metrics discarded (-1: all; not when resuming).
     /// - Throws: ``TrainerError`` for an option out of range.
     public init(
-        maxEpochs: Int? = nil, maxSteps: Int? = nil, accumulateGradBatches: Int = 1,
+        maxEpochs: Int? = nil, minEpochs: Int? = nil, maxSteps: Int? = nil, minSteps: Int? = nil, maxTime: Duration? = nil,
+        accumulateGradBatches: Int = 1,
         gradientClipVal: Double? = nil, gradientClipAlgorithm: GradientClipAlgorithm = .norm,
-        limitTrainBatches: BatchLimit = .all, limitValBatches: BatchLimit = .all,
+        limitTrainBatches: BatchLimit = .all, limitValBatches: BatchLimit = .all, limitTestBatches: BatchLimit = .all,
+        fastDevRun: Int = 0, overfitBatches: BatchLimit? = nil, numSanityValSteps: Int = 2,
         valCheckInterval: ValidationInterval = 1.0, checkValEveryNEpoch: Int = 1, logEveryNSteps: Int = 50,
         seed: UInt64? = nil, communicator: (any Communicator)? = nil, callbacks: [any Callback] = [],
         loggers: [any MetricsLogger] = [], enableProgressBar: Bool = true, nonFiniteLoss: NonFiniteLossPolicy = .step, checkConsistency: Int? = nil,
@@ -194,12 +221,25 @@ public final class Trainer {
     ) throws {
         try TrainerError.require((maxEpochs ?? 0) >= 0, "maxEpochs must be >= 0, got \(maxEpochs ?? 0)")
         try TrainerError.require((maxSteps ?? 0) >= 0, "maxSteps must be >= 0, got \(maxSteps ?? 0)")
+        try TrainerError.require((minEpochs ?? 0) >= 0, "minEpochs must be >= 0, got \(minEpochs ?? 0)")
+        try TrainerError.require((minSteps ?? 0) >= 0, "minSteps must be >= 0, got \(minSteps ?? 0)")
+        if let minEpochs, let maxEpochs {
+            try TrainerError.require(minEpochs <= maxEpochs, "minEpochs (\(minEpochs)) must be at most maxEpochs (\(maxEpochs))")
+        }
+        if let minSteps, let maxSteps {
+            try TrainerError.require(minSteps <= maxSteps, "minSteps (\(minSteps)) must be at most maxSteps (\(maxSteps))")
+        }
+        if let maxTime { try TrainerError.require(maxTime >= .zero, "maxTime must be >= 0, got \(maxTime)") }
+        try TrainerError.require(fastDevRun >= 0, "fastDevRun must be a number of batches >= 0 (0: off), got \(fastDevRun)")
+        try TrainerError.require(numSanityValSteps >= -1, "numSanityValSteps must be >= 0, or -1 for all, got \(numSanityValSteps)")
         try TrainerError.require(accumulateGradBatches >= 1, "accumulateGradBatches must be at least 1, got \(accumulateGradBatches)")
         if let value = gradientClipVal {
             try TrainerError.require(value >= 0 && value.isFinite, "gradientClipVal must be a finite number >= 0, got \(value)")
         }
         try limitTrainBatches.validate("limitTrainBatches")
         try limitValBatches.validate("limitValBatches")
+        try limitTestBatches.validate("limitTestBatches")
+        try overfitBatches?.validate("overfitBatches")
         try valCheckInterval.validate()
         try TrainerError.require(checkValEveryNEpoch >= 1, "checkValEveryNEpoch must be at least 1, got \(checkValEveryNEpoch)")
         try TrainerError.require(logEveryNSteps >= 1, "logEveryNSteps must be at least 1, got \(logEveryNSteps)")
@@ -209,22 +249,41 @@ public final class Trainer {
         if let timeout = collectiveTimeout {
             try TrainerError.require(timeout >= 0 && timeout.isFinite, "collectiveTimeout must be a number of seconds >= 0, got \(timeout)")
         }
-        // As Lightning: with neither limit, 1000 epochs.
-        self.maxEpochs = maxEpochs ?? (maxSteps == nil ? 1000 : Int.max)
-        self.maxSteps = maxSteps
+        let overfitting = overfitBatches.flatMap { $0.overfits ? $0 : nil }
+        // As Lightning: with no limit at all, 1000 epochs.
+        let limits = RunLimits(
+            maxEpochs: maxEpochs ?? (maxSteps == nil && maxTime == nil ? 1000 : Int.max), maxSteps: maxSteps,
+            limitTrainBatches: limitTrainBatches, limitValBatches: limitValBatches, limitTestBatches: limitTestBatches,
+            valCheckInterval: valCheckInterval, checkValEveryNEpoch: checkValEveryNEpoch,
+            numSanityValSteps: numSanityValSteps == -1 ? Int.max : numSanityValSteps
+        ).applying(fastDevRun: fastDevRun, overfitBatches: overfitting)
+        self.maxEpochs = limits.maxEpochs
+        self.maxSteps = limits.maxSteps
+        self.minEpochs = minEpochs ?? 0
+        self.minSteps = minSteps ?? 0
         self.accumulateGradBatches = accumulateGradBatches
         self.gradientClipVal = gradientClipVal
         self.gradientClipAlgorithm = gradientClipAlgorithm
-        self.limitTrainBatches = limitTrainBatches
-        self.limitValBatches = limitValBatches
-        self.valCheckInterval = valCheckInterval
-        self.checkValEveryNEpoch = checkValEveryNEpoch
+        self.limitTrainBatches = limits.limitTrainBatches
+        self.limitValBatches = limits.limitValBatches
+        self.limitTestBatches = limits.limitTestBatches
+        self.fastDevRun = fastDevRun
+        self.overfitBatches = overfitting
+        self.numSanityValSteps = limits.numSanityValSteps
+        self.valCheckInterval = limits.valCheckInterval
+        self.checkValEveryNEpoch = limits.checkValEveryNEpoch
         self.logEveryNSteps = logEveryNSteps
         self.seed = seed
         self.communicator = communicator ?? makeCommunicator()
         randomStream = RandomStream(seed: Self.rankStreamSeed(seed ?? 0, rank: self.communicator.rank))
-        self.callbacks = callbacks
-        self.loggers = loggers
+        // As Lightning: `maxTime` adds a Timer unless the callbacks hold one already.
+        if let maxTime, !callbacks.contains(where: { $0 is Timer }) {
+            self.callbacks = callbacks + [Timer(duration: maxTime)]
+        } else {
+            self.callbacks = callbacks
+        }
+        // fast_dev_run logs nothing (Lightning hands the loggers' place to a logger that drops everything).
+        self.loggers = fastDevRun > 0 ? [] : loggers
         self.enableProgressBar = enableProgressBar
         self.nonFiniteLoss = nonFiniteLoss
         self.checkConsistency = checkConsistency

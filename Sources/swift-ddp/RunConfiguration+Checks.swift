@@ -47,6 +47,7 @@ extension RunConfiguration {
                         "--early-stopping-min-delta applies with --early-stopping-patience: give both, or leave it out")
             try require(delta >= 0, "--early-stopping-min-delta must be at least 0, got \(delta)")
         }
+        try checkRunControls()
         _ = try TaskRegistry.task(named: settings.task)
         if let hidden = settings.model.hidden?.elements {
             try require(!hidden.isEmpty && hidden.allSatisfy { $0 > 0 }, "--hidden takes positive widths like 256,256")

@@ -27,10 +27,14 @@ extension RunConfiguration {
         let trainer = settings.trainer
         let interval = trainer.valCheckInterval
         return try Trainer(
-            maxEpochs: settings.maxEpochs(taskDefault: task.defaultMaxEpochs), maxSteps: trainer.maxSteps, accumulateGradBatches: trainer.accumulateGradBatches,
+            maxEpochs: settings.maxEpochs(taskDefault: task.defaultMaxEpochs), minEpochs: trainer.minEpochs,
+            maxSteps: trainer.maxSteps, minSteps: trainer.minSteps, maxTime: try trainer.maxTimeLimit(),
+            accumulateGradBatches: trainer.accumulateGradBatches,
             gradientClipVal: trainer.gradientClipVal,
             gradientClipAlgorithm: GradientClipAlgorithm(rawValue: trainer.gradientClipAlgorithm) ?? .norm,
             limitTrainBatches: trainBatchLimit(for: task), limitValBatches: trainer.limitValBatches?.limit ?? .all,
+            limitTestBatches: trainer.limitTestBatches?.limit ?? .all, fastDevRun: trainer.fastDevRun ?? 0,
+            overfitBatches: trainer.overfits ? trainer.overfitBatches?.limit : nil, numSanityValSteps: trainer.numSanityValSteps,
             valCheckInterval: interval <= 1 ? .fraction(interval) : .batches(Int(interval)),
             logEveryNSteps: trainer.logEveryNSteps, seed: trainer.seed, communicator: communicator,
             callbacks: callbacks, loggers: loggers, nonFiniteLoss: NonFiniteLossPolicy(nanPolicy: trainer.nanPolicy) ?? .stop,

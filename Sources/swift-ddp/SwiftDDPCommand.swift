@@ -15,7 +15,8 @@ struct SwiftDDPCommand: ParsableCommand {
     /// `swift-ddp: error: ...`, printed by rank 0 (every rank finds the same mistake before
     /// MPI starts); every rank exits with a non-zero status.
     static func main() {
-        var configuration = ConfigurationFile.Expansion(arguments: NegativeNumberArguments.joined(Array(CommandLine.arguments.dropFirst())))
+        var configuration = ConfigurationFile.Expansion(
+            arguments: BareOptionValues.completed(NegativeNumberArguments.joined(Array(CommandLine.arguments.dropFirst()))))
         do {
             // The options of a `--config` file are parsed with the command line's, before them.
             configuration = try ConfigurationFile.expandingConfigFile(in: configuration.arguments)

@@ -14,6 +14,7 @@ struct TrainingJob {
         self.configuration = configuration
         self.launch = configuration.settings.trainer.debug ? LaunchEnvironment(rank: 0, worldSize: 1) : launch
         prepared = try TaskRegistry.build(configuration.taskSettings(worldSize: self.launch.worldSize))
+        try configuration.checkRunControls(for: prepared)
     }
 
     /// Starts MPI (unless `debug`), then runs `work` on every rank; an error on any rank
@@ -50,7 +51,9 @@ struct TrainingJob {
             let checkpoints = try Checkpointing.setUp(configuration.checkpointPlan(for: .fit), module: task.module)
             var loggers: [any MetricsLogger] = []
             let cycleLoss = SeriesEndpoints(metric: "cycle_loss")
-            if communicator.isRoot {
+            // fast-dev-run writes nothing, as Lightning's.
+            let fastDevRun = (configuration.settings.trainer.fastDevRun ?? 0) > 0
+            if communicator.isRoot && !fastDevRun {
                 // A resumed run keeps the rows logged before its checkpoint and continues them.
                 loggers = [try CSVLogger(directory: logDir, continuingBefore: checkpoints.resumedStep),
                            try TensorBoardLogger(directory: logDir), try CurvesPlot(directory: logDir), cycleLoss]
@@ -64,7 +67,7 @@ struct TrainingJob {
             let loader = try task.trainingLoader()
             if communicator.isRoot {
                 let all = (loader.batchesPerEpoch + communicator.worldSize - 1) / communicator.worldSize
-                let steps = configuration.trainBatchLimit(for: task).batches(of: all)
+                let steps = trainer.limitTrainBatches.batches(of: all)
                 print("swift-ddp: \(configuration.settings.task) on \(task.data.source), \(communicator.worldSize) rank(s): "
                       + "\(task.summary); \(steps) batches/epoch of \(task.batchSize * communicator.worldSize) samples; logs in \(logDir)/")
             }
@@ -76,6 +79,7 @@ struct TrainingJob {
                 let summary = RunSummary(metrics: trainer.callbackMetrics, cycleLoss: cycleLoss, module: task.module,
                                          untrained: untrained)
                 print("done in \(formatted(MonotonicClock.seconds() - started)) s: " + summary.line)
+                if let line = RunControlReport.line(for: trainer) { print(line) }
             }
             // As a script's `trainer.test` after `trainer.fit`: the trained weights on the unseen test set.
             if task.hasTestStep, let test = try task.testLoader() {
@@ -120,7 +124,13 @@ struct TrainingJob {
         let trainer = try configuration.makeTrainer(for: task, communicator: communicator, callbacks: [], loggers: [])
         let metrics = try trainer.test(task.module, data: loader)
         if communicator.isRoot {
-            print(RunSummary(metrics: metrics, module: task.module).line + " on the \(loader.dataset.count) test images")
+            var tested = "the \(loader.dataset.count) test images"
+            let perRank = try loader.sharded(rank: 0, worldSize: communicator.worldSize, remainder: .uneven).batchesPerEpoch
+            let limited = trainer.limitTestBatches.batches(of: perRank)
+            if limited < perRank {
+                tested = "\(limited) batch(es) of \(loader.batchSize) test images per rank (limit-test-batches)"
+            }
+            print(RunSummary(metrics: metrics, module: task.module).line + " on " + tested)
         }
     }
 }

@@ -65,7 +65,7 @@ import Testing
             (["--config", "/nonexistent/run.yaml"], "no such configuration file"), (["--lr"], "--lr"),
             (["--resume", "/nonexistent/last.safetensors"], "does not exist"), (["--init-from", "/nonexistent/w.safetensors"], "--init-from"),
         ]
-        cases += others.map { Case(arguments: $0.0, expected: $0.1) }
+        cases += (others + RunControlCommandTests.badRunControls).map { Case(arguments: $0.0, expected: $0.1) }
         // The digits load fast; the mistake, not the data, is what each case is about.
         return cases.map { item in
             var item = item

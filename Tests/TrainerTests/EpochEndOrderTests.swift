@@ -135,7 +135,7 @@ private func replay(_ recipe: LightningEpochEndOrder.Recipe, communicator: any C
     let validation = TensorDataset(inputs: Tensor.randn([recipe.validationBatches * ranks, 2], using: &generator),
                                    targets: Tensor.randn([recipe.validationBatches * ranks, 1], using: &generator))
     let trainer = try Trainer(
-        maxEpochs: recipe.epochs, valCheckInterval: .fraction(recipe.valCheckInterval),
+        maxEpochs: recipe.epochs, numSanityValSteps: 0, valCheckInterval: .fraction(recipe.valCheckInterval),
         checkValEveryNEpoch: recipe.checkValEveryNEpoch, logEveryNSteps: 1, communicator: communicator,
         callbacks: [RecordingCallback(log)], loggers: [RecordingLogger(log)], enableProgressBar: false)
     try trainer.fit(RecordingModule(log, schedulers: recipe.schedulers),

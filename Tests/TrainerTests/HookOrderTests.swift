@@ -188,8 +188,8 @@ private func replay(_ recipe: LightningHookOrder.Recipe, communicator: any Commu
     }
     let trainer = try Trainer(
         maxEpochs: recipe.epochs, accumulateGradBatches: recipe.accumulateGradBatches,
-        gradientClipVal: recipe.gradientClipVal, communicator: communicator,
-        callbacks: [RecordingCallback(log)], enableProgressBar: false)
+        gradientClipVal: recipe.gradientClipVal, numSanityValSteps: 0,  // as recorded
+        communicator: communicator, callbacks: [RecordingCallback(log)], enableProgressBar: false)
     let module = RecordingModule(log, manual: recipe.manual)
     let data = try loader(recipe.batches)
     switch recipe.stage {

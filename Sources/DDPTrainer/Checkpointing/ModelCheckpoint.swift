@@ -17,8 +17,9 @@ import Foundation
 /// older checkpoint is deleted only once its replacement is in place. A save happens at an
 /// optimizer step boundary (after the validation that follows that batch, if any), or when
 /// an epoch is over; a global step is saved once. With `saveLast`, the state at the end of
-/// training is always in `last.safetensors` (when `maxSteps` ends training mid-epoch, the
-/// state before the epoch's end), so a longer run can continue from it.
+/// training is always in `last.safetensors` (when `maxSteps` or a stop request, such as the
+/// time limit, ends training mid-epoch, the state before the epoch's end), so a longer run
+/// can continue from it. A fast_dev_run saves nothing.
 public final class ModelCheckpoint: Callback {
     public enum Mode: String, Sendable { case min, max }
 
@@ -91,13 +92,15 @@ public final class ModelCheckpoint: Callback {
 
     /// Saves if `boundary` is one of this callback's save points.
     func reach(_ boundary: CheckpointBoundary, trainer: Trainer) throws {
+        // As Lightning: fast_dev_run saves nothing.
+        guard !trainer.isFastDevRun else { return }
         let epochLabel: Int
         switch boundary {
         case .batchEnd(let stepped, let lastOfEpoch):
             guard stepped else { return }
             let due = everyNTrainSteps.map { trainer.globalStep % $0 == 0 } ?? false
             // Training that ends mid-epoch: keep the state before the epoch's end is processed.
-            let endsEarly = trainer.reachedMaxSteps && !lastOfEpoch
+            let endsEarly = (trainer.reachedMaxSteps || trainer.stopsNow) && !lastOfEpoch
             guard due || endsEarly else { return }
             epochLabel = trainer.currentEpoch
         case .epochEnd:
