@@ -43,6 +43,8 @@ public struct TrainerSettings: ParsableArguments, Sendable {
     public var earlyStoppingMinDelta: Double?
     @Flag(inversion: .prefixedNo, help: "Log each optimizer's learning rate at every step (LearningRateMonitor: lr-SGD, lr-Adam/pg1, ...).")
     public var logLr = false
+    @Flag(inversion: .prefixedNo, help: "Print a table of the model's layers and parameter counts at the start of training (ModelSummary, on by default as Lightning's enable_model_summary).")
+    public var modelSummary = true
 
     public init() {}
 

@@ -46,6 +46,7 @@ extension Trainer {
             detach(module)
             linkBatchNormStatistics(of: module, overRanks: false)
             bufferBroadcast = nil
+            trainingLoader = nil
             self.module = nil
             runShape = nil
             metrics.stage = .idle
@@ -56,6 +57,7 @@ extension Trainer {
         self.module = module
         try setUp(module)
         let trainLoader = try train.sharded(rank: rank, worldSize: worldSize)
+        trainingLoader = trainLoader
         let validationLoader = try validation?.sharded(rank: rank, worldSize: worldSize, remainder: .uneven)
         numTrainingBatches = limitTrainBatches.batches(of: trainLoader.batchesPerEpoch)
         numValidationBatches = validationLoader.map { limitValBatches.batches(of: $0.batchesPerEpoch) } ?? 0
@@ -103,6 +105,7 @@ extension Trainer {
     /// takes rank 0's parameters, buffers and optimizer states, and prepares gradient sync.
     func setUp(_ module: some TrainingModule) throws {
         automatic = module.automaticOptimization
+        accumulateGradBatches = initialAccumulateGradBatches
         if !automatic { try refuseAutomaticOptionsInManualOptimization() }
         let (rawOptimizers, frequencies, schedulers) = try module.configureOptimizers().resolved(automatic: automatic)
         optimizers = rawOptimizers.enumerated().map { ManagedOptimizer($0.element, index: $0.offset, trainer: self) }

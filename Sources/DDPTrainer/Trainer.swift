@@ -28,8 +28,12 @@ public final class Trainer {
     public let maxEpochs: Int
     /// Stop after this many global steps (`nil`: no limit).
     public let maxSteps: Int?
-    /// Accumulate gradients over this many batches before each optimizer step.
-    public let accumulateGradBatches: Int
+    /// Accumulate gradients over this many batches before each optimizer step (what the
+    /// trainer was made with, at the start of every `fit`; ``GradientAccumulationScheduler``
+    /// changes it per epoch).
+    public internal(set) var accumulateGradBatches: Int
+    /// The `accumulateGradBatches` the trainer was made with.
+    let initialAccumulateGradBatches: Int
     /// Clip gradients at this value before each step (`nil` or 0: no clipping).
     public let gradientClipVal: Double?
     public let gradientClipAlgorithm: GradientClipAlgorithm
@@ -172,6 +176,9 @@ public final class Trainer {
     /// Where a resume from the current state would continue: the epoch and its next batch.
     var resumePoint = (epoch: 0, batchIndex: 0)
     var progress: ProgressReporter?
+    /// This rank's share of the training data during `fit` (``StochasticWeightAveraging``
+    /// reads it once more to recompute BatchNorm statistics).
+    var trainingLoader: DataLoader?
     /// Ends a `fit` whose ranks stop meeting (see ``collectiveTimeout``).
     var watchdog: ProgressWatchdog?
     /// The names validation logs, learned before training (see ``checkMonitoredMetrics()``).
@@ -210,6 +217,7 @@ public final class Trainer {
         self.maxEpochs = maxEpochs ?? (maxSteps == nil ? 1000 : Int.max)
         self.maxSteps = maxSteps
         self.accumulateGradBatches = accumulateGradBatches
+        initialAccumulateGradBatches = accumulateGradBatches
         self.gradientClipVal = gradientClipVal
         self.gradientClipAlgorithm = gradientClipAlgorithm
         self.limitTrainBatches = limitTrainBatches
