@@ -21,7 +21,7 @@ import Foundation
 /// model; this table leaves them out. Sizes count 4 bytes per parameter (Float32).
 public final class ModelSummary: Callback {
     /// One row of the table.
-    public struct Layer: Equatable, Sendable {
+    public struct Row: Equatable, Sendable {
         public var name: String
         public var type: String
         /// Parameters of the layer and everything under it, each counted once.
@@ -43,12 +43,12 @@ public final class ModelSummary: Callback {
     }
 
     /// The rows for `module`'s submodules down to `maxDepth` levels, each before its children.
-    public static func layers(of module: Module, maxDepth: Int = 1) -> [Layer] {
-        var rows: [Layer] = []
+    public static func rows(of module: Module, maxDepth: Int = 1) -> [Row] {
+        var rows: [Row] = []
         func visit(_ parent: Module, prefix: String, depth: Int) {
             guard maxDepth < 0 || depth <= maxDepth else { return }
             for (name, child) in parent.namedChildren {
-                rows.append(Layer(name: prefix + name, type: String(describing: type(of: child)),
+                rows.append(Row(name: prefix + name, type: String(describing: type(of: child)),
                                   parameters: child.parameterCount, isTraining: child.isTraining))
                 visit(child, prefix: prefix + name + ".", depth: depth + 1)
             }
@@ -59,7 +59,7 @@ public final class ModelSummary: Callback {
 
     /// Lightning's summary table of `module`.
     public static func table(of module: Module, maxDepth: Int = 1) -> String {
-        let rows = layers(of: module, maxDepth: maxDepth)
+        let rows = Self.rows(of: module, maxDepth: maxDepth)
         let columns: [(header: String, values: [String])] = [
             (" ", rows.indices.map(String.init)),
             ("Name", rows.map(\.name)),

@@ -74,7 +74,7 @@ private func refusal(_ body: () throws -> Void) -> String {
 
     /// As Lightning: refused with the trainer's own accumulation and with manual optimization.
     @Test func gradientAccumulationSchedulerRefusals() throws {
-        let loader = DataLoader(regressionData(count: 8), batchSize: 2, shuffle: false)
+        let loader = try DataLoader(regressionData(count: 8), batchSize: 2, shuffle: false)
         let withAccumulation = try Trainer(maxEpochs: 1, accumulateGradBatches: 2,
                                            communicator: LocalCommunicator(),
                                            callbacks: [try GradientAccumulationScheduler(scheduling: [1: 2])], enableProgressBar: false)
@@ -123,7 +123,7 @@ private func refusal(_ body: () throws -> Void) -> String {
         #expect(refusal { _ = try StochasticWeightAveraging(swaLRs: [0.1], swaEpochStart: 0) }.contains(">0 integer"))
         #expect(refusal { _ = try StochasticWeightAveraging(swaLRs: [0.1], swaEpochStart: 1.5) }.contains("between 0 and 1"))
         #expect(refusal { _ = try StochasticWeightAveraging(swaLRs: [-0.1]) }.contains("positive"))
-        let loader = DataLoader(regressionData(count: 8), batchSize: 2, shuffle: false)
+        let loader = try DataLoader(regressionData(count: 8), batchSize: 2, shuffle: false)
         let stepsOnly = try Trainer(maxSteps: 4, communicator: LocalCommunicator(),
                                     callbacks: [try StochasticWeightAveraging(swaLRs: [0.1], swaEpochStart: 0.5)], enableProgressBar: false)
         #expect(refusal { try stepsOnly.fit(AutomaticRegression(), train: loader) }.contains("needs maxEpochs"))
@@ -175,8 +175,8 @@ private func refusal(_ body: () throws -> Void) -> String {
         net.head.eval()
         // Linear(4, 8): 32 + 8; BatchNorm1d(8): 8 + 8; Linear(8, 3): 24 + 3; Linear(3, 1): 3 + 1 (3 frozen).
         let counts = [32 + 8 + 8 + 8 + 24 + 3, 32 + 8, 8 + 8, 24 + 3, 3 + 1]
-        #expect(ModelSummary.layers(of: net, maxDepth: -1).map(\.parameters) == counts)
-        #expect(ModelSummary.layers(of: net).map(\.name) == ["encoder", "head"])
+        #expect(ModelSummary.rows(of: net, maxDepth: -1).map(\.parameters) == counts)
+        #expect(ModelSummary.rows(of: net).map(\.name) == ["encoder", "head"])
         let expected = """
               | Name      | Type        | Params | Mode 
             --------------------------------------------------

@@ -157,14 +157,14 @@ final class CallbackRecipeModel: Module, TrainingModule {
 }
 
 /// The recipe's training data, each rank's share of every batch read in the recorded order.
-func recipeLoaders(_ recipe: CallbackRecipe, worldSize: Int) -> (train: DataLoader, validation: DataLoader?) {
+func recipeLoaders(_ recipe: CallbackRecipe, worldSize: Int) throws -> (train: DataLoader, validation: DataLoader?) {
     func dataset(_ inputs: [[Double]], _ targets: [[Double]]) -> TensorDataset {
         TensorDataset(inputs: Tensor(inputs.joined().map(Float.init), shape: [inputs.count, 3]),
                       targets: Tensor(targets.joined().map(Float.init), shape: [targets.count, 1]))
     }
-    let train = DataLoader(dataset(recipe.inputs, recipe.targets), batchSize: recipe.batchSize / worldSize, shuffle: false)
+    let train = try DataLoader(dataset(recipe.inputs, recipe.targets), batchSize: recipe.batchSize / worldSize, shuffle: false)
     let validation = recipe.validation == true
-        ? DataLoader(dataset(recipe.valInputs, recipe.valTargets), batchSize: 2, shuffle: false) : nil
+        ? try DataLoader(dataset(recipe.valInputs, recipe.valTargets), batchSize: 2, shuffle: false) : nil
     return (train, validation)
 }
 
@@ -190,7 +190,7 @@ func replayCallbackRecipe(_ recipe: CallbackRecipe, communicator: any Communicat
     let trainer = try Trainer(maxEpochs: recipe.maxEpochs, logEveryNSteps: 1, communicator: communicator,
                               callbacks: callbacks + extraCallbacks, enableProgressBar: false, keepLoggedEvents: true)
     let model = CallbackRecipeModel(recipe)
-    let loaders = recipeLoaders(recipe, worldSize: communicator.worldSize)
+    let loaders = try recipeLoaders(recipe, worldSize: communicator.worldSize)
     try trainer.fit(model, train: loaders.train, validation: loaders.validation, checkpointPath: checkpoint)
     return CallbackReplay(model: model, trainer: trainer, swa: swa)
 }
@@ -214,7 +214,7 @@ private func expectSameEpochLrs(_ run: CallbackReplay, as recipe: CallbackRecipe
 }
 
 /// Runs `body` on 1 rank and on each of 2 ranks (threads), labelled.
-private func onOneAndTwoRanks(_ body: (any Communicator, String) throws -> Void) throws {
+private func onOneAndTwoRanks(_ body: @escaping @Sendable (any Communicator, String) throws -> Void) throws {
     try body(LocalCommunicator(), "1 rank")
     let ranks = ThreadGroupCommunicator.run(worldSize: 2) { communicator in
         try body(communicator, "rank \(communicator.rank) of 2")
