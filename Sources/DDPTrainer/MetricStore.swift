@@ -121,7 +121,7 @@ final class MetricStore {
             for rank in gathered {
                 for entry in rank.entries {
                     if syncedTotals[entry.name] == nil && !names.contains(entry.name) { names.append(entry.name) }
-                    let reduceFx = entry.reduceFx ?? .mean
+                    let reduceFx = entry.reduceFx
                     let previous = syncedTotals[entry.name] ?? (reduceFx.identity, 0, reduceFx)
                     syncedTotals[entry.name] = (reduceFx.combine(previous.sum, entry.sum), previous.weight + entry.weight, reduceFx)
                 }
@@ -196,8 +196,7 @@ private struct SyncedSums: Codable {
         var name: String
         var sum: Double
         var weight: Double
-        /// `nil` reads as `mean`.
-        var reduceFx: ReduceFx?
+        var reduceFx: ReduceFx
     }
     var entries: [Entry]
 

@@ -21,6 +21,9 @@ import DDPTensor
 /// averaged parameters, so resuming a run whose averaging has started is refused (resume
 /// from a checkpoint taken before epoch `swaEpochStart`, or start again).
 ///
+/// The averaged weights reach the model after the last checkpoint of `fit` is written (as in
+/// Lightning without BatchNorm): save the model after `fit` to keep them.
+///
 /// Every rank averages the same parameters, so the result is the same everywhere; after the
 /// BatchNorm pass every rank takes rank 0's statistics.
 public final class StochasticWeightAveraging: Callback {

@@ -119,6 +119,35 @@ private func refusal(_ body: () throws -> Void) -> String {
         #expect(!message.contains("\n"))
     }
 
+    /// Resumed at step 8 (epoch 1, batch 3), the epoch's sum, maximum, minimum and weighted
+    /// mean continue from the checkpoint's accumulators and end at Lightning's values.
+    @Test func reduceFxAccumulatorsResumeMidEpoch() throws {
+        let recipe = try LightningCallbackRecipes.recipe("log_reduce_fx")
+        let folder = try makeTemporaryFolder()
+        let saver = ModelCheckpoint(directory: folder, saveTopK: -1, everyNTrainSteps: 4)
+        _ = try replayCallbackRecipe(recipe, communicator: LocalCommunicator(), extraCallbacks: [saver])
+        let resumed = try replayCallbackRecipe(recipe, communicator: LocalCommunicator(),
+                                               checkpoint: folder + "/epoch=1-step=8.safetensors")
+        #expect(resumed.model.trace.first.map { ($0.epoch, $0.batch) } ?? (0, 0) == (1, 3))
+        for name in ["loss_mean", "loss_sum", "loss_max_epoch", "loss_min"] {
+            let theirs = recipe.logged.compactMap { $0.metrics[name] }.last
+            let mine = resumed.trainer.loggedEvents.flatMap(\.values).last { $0.name == name }?.value
+            #expect(theirs.map { isClose(mine, to: $0, relative: 1e-5) } == true, "\(name): \(mine ?? .nan), Lightning \(theirs ?? .nan)")
+        }
+    }
+
+    /// With BatchNorm on 2 ranks, the recomputed statistics and the averaged weights are the
+    /// same on both ranks (rank 0's statistics, from its share of the data).
+    @Test func stochasticWeightAveragingWithBatchNormIsIdenticalOnTwoRanks() throws {
+        let recipe = try LightningCallbackRecipes.recipe("swa_batch_norm")
+        let results = ThreadGroupCommunicator.run(worldSize: 2) { communicator in
+            let run = try replayCallbackRecipe(recipe, communicator: communicator)
+            return run.model.stateDict().flatMap { $0.tensor.scalars }
+        }
+        let states = try results.map { try $0.get() }
+        #expect(states.count == 2 && states[0] == states[1], "rank 0 \(states.first ?? []), rank 1 \(states.last ?? [])")
+    }
+
     @Test func stochasticWeightAveragingRefusals() throws {
         #expect(refusal { _ = try StochasticWeightAveraging(swaLRs: [0.1], swaEpochStart: 0) }.contains(">0 integer"))
         #expect(refusal { _ = try StochasticWeightAveraging(swaLRs: [0.1], swaEpochStart: 1.5) }.contains("between 0 and 1"))
