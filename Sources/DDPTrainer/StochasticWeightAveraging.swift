@@ -128,9 +128,9 @@ public final class StochasticWeightAveraging: Callback {
         let lrs = swaLRs.count == 1 ? Array(repeating: swaLRs[0], count: optimizer.paramGroups.count) : swaLRs
         for (index, lr) in lrs.enumerated() { optimizer.paramGroups[index]["initial_lr"] = .number(lr) }
         // Lightning passes its (BatchNorm-extended) max_epochs as last_epoch for cosine annealing.
-        let epochs = trainer.maxEpochs + (containsBatchNorm ? 1 : 0)
+        let schedulerLastEpoch = annealingStrategy == .cos && hasLastEpoch(trainer) ? trainer.maxEpochs + (containsBatchNorm ? 1 : 0) : -1
         let swa = try SWALR(optimizer, swaLRs: lrs, annealEpochs: annealingEpochs, annealStrategy: annealingStrategy,
-                            lastEpoch: annealingStrategy == .cos && hasLastEpoch(trainer) ? epochs : -1)
+                            lastEpoch: schedulerLastEpoch)
         scheduler = swa
         let entry = ResolvedScheduler(configuration: SchedulerConfiguration(swa, interval: .epoch, frequency: 1), optimizerIndex: 0)
         if trainer.resolvedSchedulers.isEmpty {

@@ -14,7 +14,9 @@ The recipes:
   running statistics Lightning recomputes in an extra epoch);
 - `self.log(..., reduce_fx=...)`: every value handed to the logger for metrics logged with
   mean, sum, max and min, in training (batches of 3, 3, 3, 3 and 1 samples) and validation
-  (2, 2 and 1).
+  (2, 2 and 1);
+- torch's `SWALR` alone: the learning rates of two param groups over 6 steps, for cosine
+  and linear annealing over 0 to 10 epochs.
 
 The initial weights and the data are in the file, so the Swift tests
 (Tests/TrainerTests/CallbackReferenceTests.swift) replay the recipes exactly; they never
@@ -164,8 +166,27 @@ recipes = {
     # reduce_fx in training (batches of 3, 3, 3, 3, 1) and validation (2, 2, 1).
     "log_reduce_fx": {"samples": 13, "batch_size": 3, "max_epochs": 2, "log_reduce_fx": True, "validation": True},
 }
+
+
+def swalr_trace(strategy, anneal_epochs):
+    """torch's SWALR alone: two param groups (lr 0.1 and 0.2, annealing to 0.05 and 0.01),
+    the learning rates after construction and after each of 6 steps."""
+    parameters = [torch.nn.Parameter(torch.zeros(1)), torch.nn.Parameter(torch.zeros(1))]
+    optimizer = torch.optim.SGD([{"params": [parameters[0]], "lr": 0.1}, {"params": [parameters[1]], "lr": 0.2}])
+    scheduler = torch.optim.swa_utils.SWALR(optimizer, swa_lr=[0.05, 0.01], anneal_epochs=anneal_epochs,
+                                            anneal_strategy=strategy)
+    lrs = [[group["lr"] for group in optimizer.param_groups]]
+    for _ in range(6):
+        optimizer.step()
+        scheduler.step()
+        lrs.append([group["lr"] for group in optimizer.param_groups])
+    return {"anneal_strategy": strategy, "anneal_epochs": anneal_epochs, "lrs": lrs}
+
+
 output = {"lightning": pl.__version__, "torch": torch.__version__,
-          "recipes": {name: run(recipe) for name, recipe in recipes.items()}}
+          "recipes": {name: run(recipe) for name, recipe in recipes.items()},
+          "swalr": [swalr_trace(strategy, epochs) for strategy, epochs in
+                    [("cos", 0), ("cos", 1), ("cos", 3), ("linear", 2), ("linear", 10)]]}
 path = pathlib.Path(__file__).with_name("callbacks.json")
 path.write_text(json.dumps(output, indent=1) + "\n")
 print(path)

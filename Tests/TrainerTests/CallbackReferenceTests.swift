@@ -75,8 +75,16 @@ struct LightningCallbackRecipes: Decodable {
                 annealingStrategy: SWALR.AnnealStrategy(rawValue: swa.annealingStrategy)!)
         }
     }
+    /// torch's `SWALR` alone: two groups' learning rates after construction and each of 6 steps.
+    struct SWALRTrace: Decodable {
+        let annealStrategy: String
+        let annealEpochs: Int
+        let lrs: [[Double]]
+        enum CodingKeys: String, CodingKey { case annealStrategy = "anneal_strategy", annealEpochs = "anneal_epochs", lrs }
+    }
     let lightning: String
     let recipes: [String: Recipe]
+    let swalr: [SWALRTrace]
 
     static func load() throws -> LightningCallbackRecipes {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -228,6 +236,27 @@ private func onOneAndTwoRanks(_ body: @escaping @Sendable (any Communicator, Str
         #expect(recipes.lightning.hasPrefix("2.6."))
         #expect(Set(recipes.recipes.keys) == ["accumulation_scheduler", "swa_cos", "swa_linear_replaces_step_lr",
                                               "swa_batch_norm", "log_reduce_fx"])
+    }
+
+    /// SWALR's learning rates as torch's, group by group, for each annealing recorded.
+    @Test func swalrMatchesTorch() throws {
+        let traces = try LightningCallbackRecipes.load().swalr
+        #expect(traces.count == 5)
+        for trace in traces {
+            let sgd = try SGD([ParamGroup([Tensor.zeros([1], requiresGrad: true)], options: ["lr": 0.1]),
+                               ParamGroup([Tensor.zeros([1], requiresGrad: true)], options: ["lr": 0.2])], lr: 0.1)
+            let scheduler = try SWALR(sgd, swaLRs: [0.05, 0.01], annealEpochs: trace.annealEpochs,
+                                      annealStrategy: try #require(SWALR.AnnealStrategy(rawValue: trace.annealStrategy)))
+            var lrs = [sgd.paramGroups.map(\.lr)]
+            for _ in 0..<6 {
+                try scheduler.step()
+                lrs.append(sgd.paramGroups.map(\.lr))
+            }
+            let label = "\(trace.annealStrategy) over \(trace.annealEpochs)"
+            #expect(lrs.count == trace.lrs.count && zip(lrs, trace.lrs).allSatisfy { mine, theirs in
+                mine.count == theirs.count && zip(mine, theirs).allSatisfy { abs($0 - $1) <= 1e-12 * abs($1) }
+            }, "\(label): \(lrs), torch \(trace.lrs)")
+        }
     }
 
     /// Factors 1, 2, 3, 3 over epochs of 7 batches: global step and parameters after every batch.
