@@ -3,7 +3,8 @@ import DDPNN
 import Foundation
 
 /// Prints a table of the module's layers at the start of `fit` (on rank 0's standard error),
-/// as Lightning's `ModelSummary` callback, which `enable_model_summary` turns on by default:
+/// as Lightning's `ModelSummary` callback (which `enable_model_summary` turns on by default;
+/// `swift-ddp` adds it unless `--no-model-summary`; a `Trainer` prints it when given it):
 ///
 ///       | Name    | Type       | Params | Mode
 ///     -----------------------------------------
