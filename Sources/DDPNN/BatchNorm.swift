@@ -22,7 +22,7 @@ public class BatchNormalization: Module, Layer {
     public let epsilon: Float
     /// How far the running statistics move towards each batch's; `nil` for a cumulative
     /// average over every batch seen.
-    public let momentum: Float?
+    public var momentum: Float?
     /// The number of channels normalised.
     public let features: Int
     /// In training, sums the batch statistics over every replica, so that they are those of

@@ -26,8 +26,10 @@ extension OptimizerSettings {
 
 extension SchedulerSettings {
     /// The schedulers each parameter applies to, by option name; `scheduler` and
-    /// `scheduler-interval` apply to all.
+    /// `scheduler-interval` apply to all; `scheduler-frequency` to every scheduler, so it is
+    /// refused without one.
     public static let schedulersTaking: [String: [String]] = [
+        "scheduler-frequency": names.filter { $0 != "none" },
         "step-size": ["step"], "gamma": ["step", "multistep", "exponential"], "milestones": ["multistep"],
         "t-max": ["cosine"], "eta-min": ["cosine", "cosine-warm-restarts"], "t0": ["cosine-warm-restarts"],
         "t-mult": ["cosine-warm-restarts"], "max-lr": ["onecycle", "cyclic"], "base-lr": ["cyclic"],

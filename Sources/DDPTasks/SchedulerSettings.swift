@@ -10,6 +10,7 @@ import ArgumentParser
 public struct SchedulerSettings: ParsableArguments, Sendable {
     @Option(help: ArgumentHelp("The learning-rate scheduler (default: the task's, usually none): \(SchedulerSettings.names.joined(separator: ", ")).")) public var scheduler: String?
     @Option(help: "When the scheduler steps: epoch (as in Lightning) or step.") public var schedulerInterval = "epoch"
+    @Option(help: "Step the scheduler every N intervals (Lightning's frequency; step: every N-th batch of an epoch; default 1).") public var schedulerFrequency: Int?
     @Option(help: "Intervals between decays (step).") public var stepSize: Int?
     @Option(help: "Decay factor (step, multistep: default 0.1; exponential).") public var gamma: Double?
     @Option(help: "Intervals at which to decay, comma-separated (multistep).", transform: CommaSeparated.reading(like: "10,20"))
@@ -68,6 +69,8 @@ public struct SchedulerSettings: ParsableArguments, Sendable {
             throw TaskError("--scheduler-interval takes step or epoch, got '\(schedulerInterval)'")
         }
         let length = max(1, interval == .step ? run.optimizerSteps : run.epochs)
+        let frequency = schedulerFrequency ?? 1
+        try TaskError.require(frequency >= 1, "--scheduler-frequency must be at least 1, got \(frequency)")
         if SchedulerSettings.names.contains(name ?? "none") { try checkApplicable(to: name ?? "none") }
         if let gamma {
             // PyTorch takes any factor, but one <= 0 makes the next learning rate invalid an epoch later.
@@ -116,11 +119,11 @@ public struct SchedulerSettings: ParsableArguments, Sendable {
             scheduler = try ReduceLROnPlateau(optimizer, mode: plateauMode, factor: factor ?? 0.1,
                                               patience: patience ?? 10, threshold: threshold ?? 1e-4,
                                               cooldown: cooldown ?? 0)
-            return SchedulerConfiguration(scheduler, interval: interval, monitor: monitor ?? "val_loss")
+            return SchedulerConfiguration(scheduler, interval: interval, frequency: frequency, monitor: monitor ?? "val_loss")
         case let other:
             throw TaskError("unknown scheduler '\(other)': use one of \(Self.names.joined(separator: ", "))")
         }
-        return SchedulerConfiguration(scheduler, interval: interval)
+        return SchedulerConfiguration(scheduler, interval: interval, frequency: frequency)
     }
 
     /// Whether `optimizer` has a momentum (or Adam's first beta) that cyclic schedules move,

@@ -60,6 +60,8 @@ public struct TrainerSettings: ParsableArguments, Sendable {
     public var logLr = false
     @Flag(inversion: .prefixedNo, help: "Log the total 2-norm of the gradients, averaged over ranks and before clipping, at every step (grad_2.0_norm_total).")
     public var logGradNorm = false
+    @Flag(inversion: .prefixedNo, help: "Print a table of the model's layers and parameter counts at the start of training (ModelSummary, on by default as Lightning's enable_model_summary).")
+    public var modelSummary = true
 
     public init() {}
 

@@ -14,13 +14,17 @@ final class MetricStore {
         var value: Double
         var syncDist: Bool
         var progressBar: Bool
+        var reduceFx: ReduceFx
     }
 
+    /// A metric's epoch accumulator: for `mean` the batch-size weighted sum and the samples,
+    /// for the others the reduced value and the number of steps.
     private struct EpochEntry {
-        var weightedSum = 0.0
+        var weightedSum: Double
         var weight = 0.0
         var syncDist = false
         var progressBar = false
+        var reduceFx: ReduceFx
     }
 
     var stage = Stage.idle
@@ -38,7 +42,9 @@ final class MetricStore {
     /// The metrics marked for the progress bar, in the order first logged.
     private(set) var progressBarMetrics: [MetricValue] = []
 
-    func log(_ name: String, _ value: Double, onStep: Bool?, onEpoch: Bool?, progressBar: Bool, syncDist: Bool) {
+    /// Records a logged value. `rankZeroOnly` ones (logged by rank 0 alone) are never synced.
+    func log(_ name: String, _ value: Double, onStep: Bool?, onEpoch: Bool?, progressBar: Bool, syncDist: Bool,
+             reduceFx: ReduceFx = .mean, rankZeroOnly: Bool = false) {
         // Validation and test log epoch means by default, training step values.
         let evaluating = stage == .validation || stage == .test
         let logStep = onStep ?? !evaluating
@@ -46,28 +52,34 @@ final class MetricStore {
         let both = logStep && logEpoch
         if logStep {
             stepEntries.append(StepEntry(name: both ? name + "_step" : name, value: value,
-                                         syncDist: syncDist, progressBar: progressBar))
+                                         syncDist: syncDist && !rankZeroOnly, progressBar: progressBar, reduceFx: reduceFx))
         }
         if logEpoch {
             let key = both ? name + "_epoch" : name
             if epochEntries[stage, default: [:]][key] == nil { epochNames[stage, default: []].append(key) }
-            var entry = epochEntries[stage, default: [:]][key, default: EpochEntry()]
-            entry.weightedSum += value * Double(currentBatchSize)
-            entry.weight += Double(currentBatchSize)
-            entry.syncDist = entry.syncDist || syncDist || evaluating
+            var entry = epochEntries[stage, default: [:]][key, default: EpochEntry(weightedSum: reduceFx.identity, reduceFx: reduceFx)]
+            entry.weightedSum = entry.reduceFx.accumulate(entry.weightedSum, value, batchSize: currentBatchSize)
+            entry.weight += entry.reduceFx == .mean ? Double(currentBatchSize) : 1
+            entry.syncDist = !rankZeroOnly && (entry.syncDist || syncDist || evaluating)
             entry.progressBar = entry.progressBar || progressBar
             epochEntries[stage, default: [:]][key] = entry
         }
     }
 
-    /// The step values logged since the last call, `syncDist` ones averaged over ranks (one
-    /// all-reduce for all of them).
+    /// The step values logged since the last call, `syncDist` ones reduced over ranks by
+    /// their `reduceFx` (one all-reduce per kind of reduction in use).
     func finishStep(communicator: any Communicator) -> [MetricValue] {
         guard !stepEntries.isEmpty else { return [] }
-        let synced = stepEntries.indices.filter { stepEntries[$0].syncDist }
-        if !synced.isEmpty && communicator.worldSize > 1 {
-            let means = communicator.mean(synced.map { stepEntries[$0].value })
-            for (slot, index) in synced.enumerated() { stepEntries[index].value = means[slot] }
+        if communicator.worldSize > 1 {
+            for reduceFx in ReduceFx.allCases {
+                let synced = stepEntries.indices.filter { stepEntries[$0].syncDist && stepEntries[$0].reduceFx == reduceFx }
+                guard !synced.isEmpty else { continue }
+                var values = synced.map { stepEntries[$0].value }
+                values.withUnsafeMutableBufferPointer { communicator.allReduce($0, reduceFx.stepOperation) }
+                for (slot, index) in synced.enumerated() {
+                    stepEntries[index].value = reduceFx == .mean ? values[slot] / Double(communicator.worldSize) : values[slot]
+                }
+            }
         }
         // A name logged twice in one step (e.g. by each LBFGS evaluation) keeps its last value.
         var result: [MetricValue] = []
@@ -91,26 +103,27 @@ final class MetricStore {
     func finishEpoch(_ stage: Stage, communicator: any Communicator) throws -> [MetricValue] {
         let epochNames = self.epochNames[stage] ?? []
         let epochEntries = self.epochEntries[stage] ?? [:]
-        var totals: [String: (sum: Double, weight: Double)] = [:]
+        var totals: [String: (sum: Double, weight: Double, reduceFx: ReduceFx)] = [:]
         for name in epochNames {
             let entry = epochEntries[name]!
-            totals[name] = (entry.weightedSum, entry.weight)
+            totals[name] = (entry.weightedSum, entry.weight, entry.reduceFx)
         }
         var names = epochNames
         if communicator.worldSize > 1 {
             let local = SyncedSums(entries: epochNames.compactMap { name in
                 let entry = epochEntries[name]!
-                return entry.syncDist ? .init(name: name, sum: entry.weightedSum, weight: entry.weight) : nil
+                return entry.syncDist ? .init(name: name, sum: entry.weightedSum, weight: entry.weight, reduceFx: entry.reduceFx) : nil
             })
             let gathered = try communicator.allGather(Array(SyncedSums.encoder.encode(local))).map {
                 try SyncedSums.decoder.decode(SyncedSums.self, from: Data($0))
             }
-            var syncedTotals: [String: (sum: Double, weight: Double)] = [:]
+            var syncedTotals: [String: (sum: Double, weight: Double, reduceFx: ReduceFx)] = [:]
             for rank in gathered {
                 for entry in rank.entries {
                     if syncedTotals[entry.name] == nil && !names.contains(entry.name) { names.append(entry.name) }
-                    let previous = syncedTotals[entry.name] ?? (0, 0)
-                    syncedTotals[entry.name] = (previous.sum + entry.sum, previous.weight + entry.weight)
+                    let reduceFx = entry.reduceFx
+                    let previous = syncedTotals[entry.name] ?? (reduceFx.identity, 0, reduceFx)
+                    syncedTotals[entry.name] = (reduceFx.combine(previous.sum, entry.sum), previous.weight + entry.weight, reduceFx)
                 }
             }
             for (name, total) in syncedTotals { totals[name] = total }
@@ -118,7 +131,7 @@ final class MetricStore {
         var result: [MetricValue] = []
         for name in names {
             guard let total = totals[name], total.weight > 0 else { continue }
-            let value = total.sum / total.weight
+            let value = total.reduceFx == .mean ? total.sum / total.weight : total.sum
             update(name, value, progressBar: epochEntries[name]?.progressBar ?? false)
             result.append(MetricValue(name: name, value: value))
         }
@@ -135,7 +148,7 @@ final class MetricStore {
         return (epochNames[.training] ?? []).map { name in
             let entry = entries[name]!
             return EpochMetricSum(name: name, weightedSum: entry.weightedSum, weight: entry.weight,
-                                  syncDist: entry.syncDist, progressBar: entry.progressBar)
+                                  syncDist: entry.syncDist, progressBar: entry.progressBar, reduceFx: entry.reduceFx)
         }
     }
 
@@ -143,7 +156,8 @@ final class MetricStore {
     func restoreTrainingEpochSums(_ sums: [EpochMetricSum]) {
         epochNames[.training] = sums.map(\.name)
         epochEntries[.training] = Dictionary(sums.map {
-            ($0.name, EpochEntry(weightedSum: $0.weightedSum, weight: $0.weight, syncDist: $0.syncDist, progressBar: $0.progressBar))
+            ($0.name, EpochEntry(weightedSum: $0.weightedSum, weight: $0.weight, syncDist: $0.syncDist,
+                                 progressBar: $0.progressBar, reduceFx: $0.reduceFx))
         }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -182,6 +196,7 @@ private struct SyncedSums: Codable {
         var name: String
         var sum: Double
         var weight: Double
+        var reduceFx: ReduceFx
     }
     var entries: [Entry]
 

@@ -46,6 +46,7 @@ extension Trainer {
             detach(module)
             linkBatchNormStatistics(of: module, overRanks: false)
             bufferBroadcast = nil
+            trainingLoader = nil
             self.module = nil
             runShape = nil
             metrics.stage = .idle
@@ -57,6 +58,7 @@ extension Trainer {
         try callSetupHooks(module, .fit)
         try setUp(module)
         let trainLoader = try overfittingOrder(of: train.sharded(rank: rank, worldSize: worldSize))
+        trainingLoader = trainLoader
         let validationLoader = try validation?.sharded(rank: rank, worldSize: worldSize, remainder: .uneven)
         numTrainingBatches = limitTrainBatches.batches(of: trainLoader.batchesPerEpoch)
         numValidationBatches = validationLoader.map { limitValBatches.batches(of: $0.batchesPerEpoch) } ?? 0
@@ -109,6 +111,7 @@ extension Trainer {
     /// takes rank 0's parameters, buffers and optimizer states, and prepares gradient sync.
     func setUp(_ module: some TrainingModule) throws {
         automatic = module.automaticOptimization
+        accumulateGradBatches = initialAccumulateGradBatches
         if !automatic { try refuseAutomaticOptionsInManualOptimization() }
         let (rawOptimizers, frequencies, schedulers) = try module.configureOptimizers().resolved(automatic: automatic)
         optimizers = rawOptimizers.enumerated().map { ManagedOptimizer($0.element, index: $0.offset, trainer: self) }

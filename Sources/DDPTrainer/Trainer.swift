@@ -32,8 +32,12 @@ public final class Trainer {
     public let minEpochs: Int
     /// A stop request cannot end training before this many global steps.
     public let minSteps: Int
-    /// Accumulate gradients over this many batches before each optimizer step.
-    public let accumulateGradBatches: Int
+    /// Accumulate gradients over this many batches before each optimizer step (what the
+    /// trainer was made with, at the start of every `fit`; ``GradientAccumulationScheduler``
+    /// changes it per epoch).
+    public internal(set) var accumulateGradBatches: Int
+    /// The `accumulateGradBatches` the trainer was made with.
+    let initialAccumulateGradBatches: Int
     /// Clip gradients at this value before each step (`nil` or 0: no clipping).
     public let gradientClipVal: Double?
     public let gradientClipAlgorithm: GradientClipAlgorithm
@@ -190,6 +194,9 @@ public final class Trainer {
     /// Where a resume from the current state would continue: the epoch and its next batch.
     var resumePoint = (epoch: 0, batchIndex: 0)
     var progress: ProgressReporter?
+    /// This rank's share of the training data during `fit` (``StochasticWeightAveraging``
+    /// reads it once more to recompute BatchNorm statistics).
+    var trainingLoader: DataLoader?
     /// Ends a `fit` whose ranks stop meeting (see ``collectiveTimeout``).
     var watchdog: ProgressWatchdog?
     /// The names validation logs, learned before training (see ``checkMonitoredMetrics()``).
@@ -262,6 +269,7 @@ public final class Trainer {
         self.minEpochs = minEpochs ?? 0
         self.minSteps = minSteps ?? 0
         self.accumulateGradBatches = accumulateGradBatches
+        initialAccumulateGradBatches = accumulateGradBatches
         self.gradientClipVal = gradientClipVal
         self.gradientClipAlgorithm = gradientClipAlgorithm
         self.limitTrainBatches = limits.limitTrainBatches

@@ -17,36 +17,57 @@ extension TrainingModule {
     ///
     /// - Parameters:
     ///   - onStep: log this step's value (default: `true` in training, `false` in validation and test).
-    ///   - onEpoch: log the epoch's mean, weighted by batch size (default: the opposite).
-    ///     Both: logged as `name_step` and `name_epoch`.
+    ///   - onEpoch: log the epoch's value (default: the opposite). Both: logged as `name_step`
+    ///     and `name_epoch`.
     ///   - progressBar: show it in the progress bar.
-    ///   - syncDist: average it over ranks (validation and test epoch metrics are always averaged).
-    ///     A collective: every rank must log the same names in the same order.
+    ///   - syncDist: reduce it over ranks with `reduceFx` (validation and test epoch metrics
+    ///     always are). A collective: every rank must log the same names in the same order.
+    ///   - reduceFx: how the epoch value is formed from the steps' and ranks' values: the mean
+    ///     weighted by batch size (default), the sum, the maximum or the minimum.
+    ///   - rankZeroOnly: only rank 0 logs it (the other ranks' calls do nothing), as Lightning's
+    ///     `rank_zero_only`: for values only rank 0 has. Never synced, so it cannot be used with
+    ///     `syncDist`; callbacks on other ranks do not see it, so do not monitor it.
     ///
     /// Outside `fit` it does nothing.
     public func log(
         _ name: String, _ value: Double, onStep: Bool? = nil, onEpoch: Bool? = nil,
-        progressBar: Bool = false, syncDist: Bool = false
+        progressBar: Bool = false, syncDist: Bool = false, reduceFx: ReduceFx = .mean, rankZeroOnly: Bool = false
     ) {
-        attachedTrainer?.metrics.log(
-            name, value, onStep: onStep, onEpoch: onEpoch, progressBar: progressBar, syncDist: syncDist)
+        precondition(!(rankZeroOnly && syncDist),
+                     "log('\(name)'): rankZeroOnly values are logged by rank 0 alone and cannot be synced: drop syncDist or rankZeroOnly")
+        guard let trainer = attachedTrainer, !rankZeroOnly || trainer.isGlobalZero else { return }
+        trainer.metrics.log(name, value, onStep: onStep, onEpoch: onEpoch, progressBar: progressBar,
+                            syncDist: syncDist, reduceFx: reduceFx, rankZeroOnly: rankZeroOnly)
     }
 
     /// Logs a one-element tensor (a loss) by value.
     public func log(
         _ name: String, _ value: Tensor, onStep: Bool? = nil, onEpoch: Bool? = nil,
-        progressBar: Bool = false, syncDist: Bool = false
+        progressBar: Bool = false, syncDist: Bool = false, reduceFx: ReduceFx = .mean, rankZeroOnly: Bool = false
     ) {
-        log(name, Double(value.item), onStep: onStep, onEpoch: onEpoch, progressBar: progressBar, syncDist: syncDist)
+        log(name, Double(value.item), onStep: onStep, onEpoch: onEpoch, progressBar: progressBar, syncDist: syncDist,
+            reduceFx: reduceFx, rankZeroOnly: rankZeroOnly)
     }
 
     /// Logs several scalars with the same options, in the order given.
     public func logDict(
         _ values: KeyValuePairs<String, Double>, onStep: Bool? = nil, onEpoch: Bool? = nil,
-        progressBar: Bool = false, syncDist: Bool = false
+        progressBar: Bool = false, syncDist: Bool = false, reduceFx: ReduceFx = .mean, rankZeroOnly: Bool = false
     ) {
         for (name, value) in values {
-            log(name, value, onStep: onStep, onEpoch: onEpoch, progressBar: progressBar, syncDist: syncDist)
+            log(name, value, onStep: onStep, onEpoch: onEpoch, progressBar: progressBar, syncDist: syncDist,
+                reduceFx: reduceFx, rankZeroOnly: rankZeroOnly)
+        }
+    }
+
+    /// Logs several one-element tensors (losses) by value, with the same options, in the order given.
+    public func logDict(
+        _ values: KeyValuePairs<String, Tensor>, onStep: Bool? = nil, onEpoch: Bool? = nil,
+        progressBar: Bool = false, syncDist: Bool = false, reduceFx: ReduceFx = .mean, rankZeroOnly: Bool = false
+    ) {
+        for (name, value) in values {
+            log(name, value, onStep: onStep, onEpoch: onEpoch, progressBar: progressBar, syncDist: syncDist,
+                reduceFx: reduceFx, rankZeroOnly: rankZeroOnly)
         }
     }
 

@@ -8,10 +8,11 @@ extension RunConfiguration {
         return taskSettings
     }
 
-    /// The callbacks the options ask for (`early-stopping-patience`, `log-lr`, `log-grad-norm`), which run
-    /// before the checkpoint callbacks, as in Lightning.
+    /// The callbacks the options ask for (`model-summary`, `early-stopping-patience`,
+    /// `log-lr`, `log-grad-norm`), which run before the checkpoint callbacks, as in Lightning.
     var monitoringCallbacks: [any Callback] {
         var callbacks: [any Callback] = []
+        if settings.trainer.modelSummary { callbacks.append(ModelSummary()) }
         if let patience = settings.trainer.earlyStoppingPatience {
             callbacks.append(EarlyStopping(monitor: "val_loss", minDelta: settings.trainer.earlyStoppingMinDelta ?? 0, patience: patience))
         }

@@ -100,16 +100,32 @@ public struct RunShape: Codable, Equatable {
     public var accumulateGradBatches: Int
 }
 
-/// One metric's running epoch mean on one rank.
+/// One metric's running epoch value on one rank (a weighted sum for `mean`, else the
+/// reduced value; see ``ReduceFx``).
 struct EpochMetricSum: Codable, Equatable {
     var name: String
     var weightedSum: Double
     var weight: Double
     var syncDist: Bool
     var progressBar: Bool
+    var reduceFx: ReduceFx = .mean
 
     enum CodingKeys: String, CodingKey {
         case name, weightedSum = "weighted_sum", weight, syncDist = "sync_dist", progressBar = "progress_bar"
+        case reduceFx = "reduce_fx"
+    }
+}
+
+extension EpochMetricSum {
+    /// Checkpoints written before `reduceFx` existed hold means.
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        weightedSum = try container.decode(Double.self, forKey: .weightedSum)
+        weight = try container.decode(Double.self, forKey: .weight)
+        syncDist = try container.decode(Bool.self, forKey: .syncDist)
+        progressBar = try container.decode(Bool.self, forKey: .progressBar)
+        reduceFx = try container.decodeIfPresent(ReduceFx.self, forKey: .reduceFx) ?? .mean
     }
 }
 

@@ -136,6 +136,9 @@ extension Trainer {
             }
             note("resuming from \(source) although \(list): the run will not be the one that was interrupted")
         }
+        // Callbacks first: one that cannot resume this checkpoint (stochastic weight averaging
+        // that had started, and swapped the scheduler) says so before the schedulers are compared.
+        try loadCallbackStates(from: checkpoint, source: source)
         try CheckpointError.require(checkpoint.optimizerStates.count == optimizers.count,
             "\(source) holds \(checkpoint.optimizerStates.count) optimizer state(s) but configureOptimizers() returned \(optimizers.count): resume with the configuration that wrote it")
         try CheckpointError.require(checkpoint.schedulerStates.count == resolvedSchedulers.count,
@@ -145,9 +148,6 @@ extension Trainer {
         do {
             for (optimizer, state) in zip(optimizers, checkpoint.optimizerStates) { try optimizer.optimizer.load(stateDict: state) }
             for (entry, state) in zip(resolvedSchedulers, checkpoint.schedulerStates) { try entry.scheduler.load(stateDict: state) }
-            for (key, callback) in zip(callbackStateKeys, callbacks) {
-                if let state = checkpoint.callbackStates[key] { try callback.load(stateDict: state) }
-            }
         } catch let error as CheckpointError {
             throw error
         } catch {
@@ -181,16 +181,28 @@ extension Trainer {
     static func merged(_ perRank: [[EpochMetricSum]], keepWeights: Bool) -> [EpochMetricSum] {
         var result: [EpochMetricSum] = []
         for entry in perRank.joined() {
-            let added = keepWeights ? entry : EpochMetricSum(name: entry.name, weightedSum: 0, weight: 0,
-                                                             syncDist: entry.syncDist, progressBar: entry.progressBar)
+            let added = keepWeights ? entry : EpochMetricSum(name: entry.name, weightedSum: entry.reduceFx.identity, weight: 0,
+                                                             syncDist: entry.syncDist, progressBar: entry.progressBar, reduceFx: entry.reduceFx)
             if let index = result.firstIndex(where: { $0.name == entry.name }) {
-                result[index].weightedSum += added.weightedSum
+                result[index].weightedSum = entry.reduceFx.combine(result[index].weightedSum, added.weightedSum)
                 result[index].weight += added.weight
             } else {
                 result.append(added)
             }
         }
         return result
+    }
+
+    private func loadCallbackStates(from checkpoint: Checkpoint, source: String) throws {
+        do {
+            for (key, callback) in zip(callbackStateKeys, callbacks) {
+                if let state = checkpoint.callbackStates[key] { try callback.load(stateDict: state) }
+            }
+        } catch let error as CheckpointError {
+            throw error
+        } catch {
+            throw CheckpointError("\(source) does not fit this run: \(error)")
+        }
     }
 
     /// A line for the user on rank 0's standard error, kept in ``resumeNotes``.
