@@ -40,6 +40,34 @@ struct SeedExampleBehaviourTests {
         #expect(accumulation.globalStep == 9 && accumulation.stepCounts == [9])
     }
 
+    /// The guide's manual accumulation steps on the gradients of two batches summed: the
+    /// same as a hand-written loop that zeroes after each step, and far from one that zeroes
+    /// after every batch (the test's own check that it can tell them apart).
+    @Test func manualAccumulationStepsOnTheSumOfTwoBatchesGradients() throws {
+        let trained = try runAlone("manual-accumulation").parameters
+        func handWritten(zeroingEveryBatch: Bool) throws -> [Float] {
+            let net = exampleMLP([6, 16, 3], seed: 2)     // ManualAccumulationModel(every: 2)'s network
+            let sgd = try SGD(net.parameters(), lr: 0.05)
+            let loader = try DataLoader(ExampleData.classification(), batchSize: 16, seed: 5)
+            for epoch in 0..<3 {
+                for (index, batch) in loader.batches(epoch: epoch).enumerated() {
+                    if zeroingEveryBatch { sgd.zeroGrad() }
+                    crossEntropy(net(batch.inputs), targets: batch.labels).backward()
+                    if (index + 1) % 2 == 0 {
+                        try sgd.step()
+                        sgd.zeroGrad()
+                    }
+                }
+            }
+            return net.parameters().flatMap(\.scalars)
+        }
+        let accumulated = try handWritten(zeroingEveryBatch: false)
+        let zeroedEveryBatch = try handWritten(zeroingEveryBatch: true)
+        // One process, the same operations in the same order: only rounding could differ.
+        #expect(normRelativeDifference(trained, accumulated) < 1e-6)
+        #expect(normRelativeDifference(zeroedEveryBatch, accumulated) > 1e-3)
+    }
+
     @Test func maxStepsCountsBatchesThatStepped() throws {
         let gan = SimpleGAN()
         let trainer = try Trainer(maxSteps: 5, communicator: LocalCommunicator(), enableProgressBar: false)
