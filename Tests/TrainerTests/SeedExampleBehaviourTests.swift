@@ -185,6 +185,19 @@ struct SeedExampleBehaviourTests {
         for batch in 1..<adam.count where adam[batch] != adam[batch - 1] {
             #expect(batch % 6 == 0 && abs(adam[batch] - adam[batch - 1] / 2) < 1e-12)
         }
+        // The rates are those of the same scheduler stepped by hand on `metric_to_track`, the
+        // epoch's mean loss (6 equal batches). Here the last step's `train_loss` would give the
+        // same rates: PlateauMonitorTests tells monitored metrics apart.
+        func ratesStepped(on values: [Double]) throws -> [Double] {
+            let sgd = try SGD([Tensor.zeros([1], requiresGrad: true)], lr: 1e-2)
+            let plateau = try ReduceLROnPlateau(sgd, factor: 0.5, patience: 0, threshold: 0.5)
+            return values.map { plateau.step(metric: $0); return sgd.paramGroups[0].lr }
+        }
+        try #require(run.losses.count >= 18, "train_loss logged \(run.losses.count) times: \(run.losses)")
+        let epochs = (0..<3).map { Array(run.losses[6 * $0 ..< 6 * $0 + 6]) }
+        let expected = try ratesStepped(on: epochs.map { $0.reduce(0, +) / 6 })
+        let seen = (1...3).map { adam[6 * $0] }     // the rate at each next epoch's first batch
+        #expect(zip(seen, expected).allSatisfy { abs($0 - $1) <= 1e-12 * $1 }, "rates \(seen), expected \(expected)")
     }
 
     @Test func accumulationWithClippingEqualsTheHandWrittenLoop() throws {
