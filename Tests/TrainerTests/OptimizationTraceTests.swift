@@ -77,7 +77,7 @@ private func expectSameRun(
         let traces = try LightningOptimizationTraces.load()
         #expect(traces.lightning.hasPrefix("2.6."))
         #expect(Set(traces.recipes.keys) == Set(recipeNames))
-        // Clipping bit: the recorded norms after a clipped step sit at the clip value.
+        // The recipe clips for real: after every step Lightning recorded a norm of at most 0.3.
         let clipped = try #require(traces.recipes["clip_norm_accumulate_2"])
         #expect(clipped.trace.filter { !$0.stepped.isEmpty }.allSatisfy { $0.gradientNorms[0] <= 0.3 + 1e-6 })
     }
