@@ -94,7 +94,7 @@ public func fitExample(
         gradientClipVal: gradientClipVal, gradientClipAlgorithm: gradientClipAlgorithm, logEveryNSteps: 1,
         communicator: communicator, callbacks: callbacks + [stepLosses], enableProgressBar: false,
         // With several ranks, prove after every step that all replicas are identical.
-        checkConsistency: communicator.worldSize > 1 ? 1 : nil)
+        checkConsistency: communicator.worldSize > 1 ? 1 : nil, keepLoggedEvents: true)
     let loader = try DataLoader(data, batchSize: globalBatchSize / communicator.worldSize, seed: 5)
     let validationLoader = try validation.map { try DataLoader($0, batchSize: 32, shuffle: false) }
     try trainer.fit(module, train: loader, validation: validationLoader)

@@ -40,6 +40,34 @@ struct SeedExampleBehaviourTests {
         #expect(accumulation.globalStep == 9 && accumulation.stepCounts == [9])
     }
 
+    /// The guide's manual accumulation steps on the gradients of two batches summed: the
+    /// same as a hand-written loop that zeroes after each step, and far from one that zeroes
+    /// after every batch (the test's own check that it can tell them apart).
+    @Test func manualAccumulationStepsOnTheSumOfTwoBatchesGradients() throws {
+        let trained = try runAlone("manual-accumulation").parameters
+        func handWritten(zeroingEveryBatch: Bool) throws -> [Float] {
+            let net = exampleMLP([6, 16, 3], seed: 2)     // ManualAccumulationModel(every: 2)'s network
+            let sgd = try SGD(net.parameters(), lr: 0.05)
+            let loader = try DataLoader(ExampleData.classification(), batchSize: 16, seed: 5)
+            for epoch in 0..<3 {
+                for (index, batch) in loader.batches(epoch: epoch).enumerated() {
+                    if zeroingEveryBatch { sgd.zeroGrad() }
+                    crossEntropy(net(batch.inputs), targets: batch.labels).backward()
+                    if (index + 1) % 2 == 0 {
+                        try sgd.step()
+                        sgd.zeroGrad()
+                    }
+                }
+            }
+            return net.parameters().flatMap(\.scalars)
+        }
+        let accumulated = try handWritten(zeroingEveryBatch: false)
+        let zeroedEveryBatch = try handWritten(zeroingEveryBatch: true)
+        // One process, the same operations in the same order: only rounding could differ.
+        #expect(normRelativeDifference(trained, accumulated) < 1e-6)
+        #expect(normRelativeDifference(zeroedEveryBatch, accumulated) > 1e-3)
+    }
+
     @Test func maxStepsCountsBatchesThatStepped() throws {
         let gan = SimpleGAN()
         let trainer = try Trainer(maxSteps: 5, communicator: LocalCommunicator(), enableProgressBar: false)
@@ -157,6 +185,19 @@ struct SeedExampleBehaviourTests {
         for batch in 1..<adam.count where adam[batch] != adam[batch - 1] {
             #expect(batch % 6 == 0 && abs(adam[batch] - adam[batch - 1] / 2) < 1e-12)
         }
+        // The rates are those of the same scheduler stepped by hand on `metric_to_track`, the
+        // epoch's mean loss (6 equal batches). Here the last step's `train_loss` would give the
+        // same rates: PlateauMonitorTests tells monitored metrics apart.
+        func ratesStepped(on values: [Double]) throws -> [Double] {
+            let sgd = try SGD([Tensor.zeros([1], requiresGrad: true)], lr: 1e-2)
+            let plateau = try ReduceLROnPlateau(sgd, factor: 0.5, patience: 0, threshold: 0.5)
+            return values.map { plateau.step(metric: $0); return sgd.paramGroups[0].lr }
+        }
+        try #require(run.losses.count >= 18, "train_loss logged \(run.losses.count) times: \(run.losses)")
+        let epochs = (0..<3).map { Array(run.losses[6 * $0 ..< 6 * $0 + 6]) }
+        let expected = try ratesStepped(on: epochs.map { $0.reduce(0, +) / 6 })
+        let seen = (1...3).map { adam[6 * $0] }     // the rate at each next epoch's first batch
+        #expect(zip(seen, expected).allSatisfy { abs($0 - $1) <= 1e-12 * $1 }, "rates \(seen), expected \(expected)")
     }
 
     @Test func accumulationWithClippingEqualsTheHandWrittenLoop() throws {
