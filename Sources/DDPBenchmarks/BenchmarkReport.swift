@@ -43,7 +43,10 @@ public struct BenchmarkReport {
             lines.append(line(row))
             lines.append("    \(result.summary); against \(result.reference)")
             if !result.details.isEmpty {
-                lines.append("    " + result.details.map { "\($0.key) \(Measurement.format($0.value, digits: 3))" }.joined(separator: ", "))
+                lines.append("    " + result.details.map { detail in
+                    detail.key.hasSuffix("_bytes") ? "\(detail.key.dropLast(6)) \(mebibytes(Int(detail.value)))"
+                        : "\(detail.key) \(Measurement.format(detail.value, digits: 3))"
+                }.joined(separator: ", "))
             }
         }
         return lines.joined(separator: "\n")
