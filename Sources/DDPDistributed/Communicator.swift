@@ -19,6 +19,9 @@ public protocol Communicator: AnyObject {
     func allReduce(_ buffer: UnsafeMutableBufferPointer<Float>, _ operation: ReduceOperation)
     /// Combines `buffer` element-wise across ranks, in place (double precision, for metrics).
     func allReduce(_ buffer: UnsafeMutableBufferPointer<Double>, _ operation: ReduceOperation)
+    /// Averages `buffer` element-wise across ranks, in place (by default a sum, then a pass
+    /// that divides by the number of ranks).
+    func allReduceMean(_ buffer: UnsafeMutableBufferPointer<Float>)
     /// Copies `buffer` from rank `root` to every other rank.
     func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int)
     /// Gathers one byte string from every rank, in rank order, on every rank.
@@ -43,12 +46,19 @@ extension Communicator {
 
     /// Averages `tensor` over ranks in place.
     public func allReduceMean(_ tensor: Tensor) {
-        allReduceSum(tensor)
-        if worldSize > 1 {
-            let scale = 1 / Float(worldSize)
-            let p = tensor.data
-            for i in 0..<tensor.count { p[i] *= scale }
-        }
+        allReduceMean(UnsafeMutableBufferPointer(start: tensor.data, count: tensor.count))
+    }
+
+    public func allReduceMean(_ buffer: UnsafeMutableBufferPointer<Float>) {
+        allReduceSumThenScale(buffer)
+    }
+
+    /// The sum over ranks, then one pass dividing it by the number of ranks.
+    func allReduceSumThenScale(_ buffer: UnsafeMutableBufferPointer<Float>) {
+        allReduce(buffer, .sum)
+        guard worldSize > 1 else { return }
+        let scale = 1 / Float(worldSize)
+        for i in buffer.indices { buffer[i] *= scale }
     }
 
     /// Averages scalar values over ranks.
