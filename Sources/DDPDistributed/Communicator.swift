@@ -19,9 +19,6 @@ public protocol Communicator: AnyObject {
     func allReduce(_ buffer: UnsafeMutableBufferPointer<Float>, _ operation: ReduceOperation)
     /// Combines `buffer` element-wise across ranks, in place (double precision, for metrics).
     func allReduce(_ buffer: UnsafeMutableBufferPointer<Double>, _ operation: ReduceOperation)
-    /// Averages `buffer` element-wise across ranks, in place (by default a sum, then a pass
-    /// that divides by the number of ranks).
-    func allReduceMean(_ buffer: UnsafeMutableBufferPointer<Float>)
     /// Copies `buffer` from rank `root` to every other rank.
     func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int)
     /// Gathers one byte string from every rank, in rank order, on every rank.
@@ -33,6 +30,9 @@ public protocol Communicator: AnyObject {
     func makeSharedReductionBuffer(count: Int) -> (any SharedReductionBuffer)?
     /// Ends every rank at once with `code` (after printing `message` on this rank's stderr).
     func abort(message: String, code: Int32) -> Never
+    /// Averages `buffer` element-wise across ranks, in place (by default a sum, then a pass
+    /// that divides by the number of ranks).
+    func allReduceMean(_ buffer: UnsafeMutableBufferPointer<Float>)
 }
 
 extension Communicator {
