@@ -9,11 +9,13 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print speed and memory figures (run with OPENBLAS_NUM_THREADS=1 for the single-thread goals).",
         discussion: """
-            One process: core (mlp-l, mlp-s), gan (gan-mlp), cnn, resnet, gpt, optimizer (adam-10m),
+            One process: core (mlp-l, mlp-s), gan (gan-mlp), cnn, resnet, gpt, optimizer (adam-10m), \
             trainer (trainer-overhead); all of them by default.
-            Under mpirun (mpirun -np 2 -x OPENBLAS_NUM_THREADS=1 swift-ddp bench): scaling (scale-mlp-l,
+
+            Under mpirun (mpirun -np 2 -x OPENBLAS_NUM_THREADS=1 swift-ddp bench): scaling (scale-mlp-l, \
             peak-rss-mlp-l, scale-mlp-s, scale-gpt) and sync (sync-mlp-l, sync-10m); both by default.
-            --compare-pytorch times PyTorch (bench/pytorch_reference.py, with python3 or the interpreter
+
+            --compare-pytorch times PyTorch (bench/pytorch_reference.py, with python3 or the interpreter \
             SWIFT_DDP_PYTHON names) on the one-process workloads, alternating its rounds with ours.
             """)
 
