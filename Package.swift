@@ -57,7 +57,9 @@ let package = Package(
         // Programs that print speed and memory figures (`swift-ddp bench`), never timed tests.
         .target(
             name: "DDPBenchmarks",
-            dependencies: ["CMalloc", "DDPTensor", "DDPNN", "DDPData", "DDPOptim", "DDPDistributed", "DDPTrainer"]),
+            dependencies: [
+                "CBLAS", "CMPI", "CMalloc", "DDPTensor", "DDPNN", "DDPData", "DDPOptim", "DDPDistributed", "DDPTrainer",
+            ]),
         .executableTarget(
             name: "swift-ddp",
             dependencies: [

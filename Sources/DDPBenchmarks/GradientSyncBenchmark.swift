@@ -17,6 +17,8 @@ public enum GradientSyncBenchmark {
         /// The median over repeats of synchronize time / raw all-reduce time, each pair measured
         /// back to back (steadier than a ratio of medians when the machine's load changes).
         public let ratio: Double
+        /// synchronize time / raw all-reduce time of every repeat, in order.
+        public let ratios: [Double]
     }
 
     /// Synchronises the gradients of a model of `parameterCount` parameters (1000 x 1000
@@ -26,8 +28,19 @@ public enum GradientSyncBenchmark {
         parameterCount: Int, communicator: any Communicator, repeats: Int = 10,
         bucketCapacityBytes: Int = GradientSync.defaultBucketCapacityBytes, sharedMemory: Bool = true
     ) -> Result {
+        measure(shapes: modelShapes(parameterCount: parameterCount), communicator: communicator, repeats: repeats,
+                bucketCapacityBytes: bucketCapacityBytes, sharedMemory: sharedMemory)
+    }
+
+    /// As ``measure(parameterCount:communicator:repeats:bucketCapacityBytes:sharedMemory:)``,
+    /// for a model whose parameters have `shapes`.
+    public static func measure(
+        shapes: [[Int]], communicator: any Communicator, repeats: Int = 10,
+        bucketCapacityBytes: Int = GradientSync.defaultBucketCapacityBytes, sharedMemory: Bool = true
+    ) -> Result {
+        let parameterCount = shapes.reduce(0) { $0 + $1.reduce(1, *) }
         precondition(parameterCount > 0 && repeats > 0, "the benchmark needs parameters and repeats")
-        let parameters = modelShapes(parameterCount: parameterCount).map { Tensor.zeros($0, requiresGrad: true) }
+        let parameters = shapes.map { Tensor.zeros($0, requiresGrad: true) }
         let sync = GradientSync(parameters: parameters, communicator: communicator,
                                 bucketCapacityBytes: bucketCapacityBytes, sharedMemory: sharedMemory)
         let value = Float(communicator.rank + 1)
@@ -79,7 +92,27 @@ public enum GradientSyncBenchmark {
                       synchronizeSeconds: median(syncTimes.dropFirst()),
                       allReduceSeconds: median(rawTimes.dropFirst()),
                       bucketedAllReduceSeconds: median(bucketedTimes.dropFirst()),
-                      ratio: median(ratios))
+                      ratio: median(ratios), ratios: ratios)
+    }
+
+    /// The figure `name`: synchronize with the buckets in shared memory where the communicator
+    /// offers it (the default path) against one raw `MPI_Allreduce` of the same bytes, with
+    /// the `MPI_Allreduce` path's figures as details; a collective on every rank.
+    public static func result(
+        name: String, summary: String, shapes: [[Int]], communicator: any Communicator, repeats: Int = 10
+    ) -> BenchmarkResult {
+        let shared = measure(shapes: shapes, communicator: communicator, repeats: repeats, sharedMemory: true)
+        let allReduce = measure(shapes: shapes, communicator: communicator, repeats: repeats, sharedMemory: false)
+        return BenchmarkResult(
+            name: name,
+            summary: "gradient sync of \(summary) (\(shared.parameterCount) parameters, \(shared.bucketCount) bucket(s)) "
+                + "over \(shared.worldSize) ranks, shared memory where offered",
+            medianMilliseconds: shared.synchronizeSeconds * 1000,
+            reference: "one raw MPI_Allreduce of the same bytes", referenceMilliseconds: shared.allReduceSeconds * 1000,
+            pairedRatios: shared.ratios, goal: .atMost(0.35),
+            details: [("allreduce_path_ms", allReduce.synchronizeSeconds * 1000),
+                      ("allreduce_path_ratio", allReduce.ratio),
+                      ("raw_allreduce_per_bucket_ms", allReduce.bucketedAllReduceSeconds * 1000)])
     }
 
     /// Runs ``measure(parameterCount:communicator:repeats:bucketCapacityBytes:sharedMemory:)``
@@ -103,7 +136,7 @@ public enum GradientSyncBenchmark {
     }
 
     /// Shapes of an MLP-like model with `parameterCount` parameters in all.
-    static func modelShapes(parameterCount: Int) -> [[Int]] {
+    public static func modelShapes(parameterCount: Int) -> [[Int]] {
         var shapes: [[Int]] = []
         var left = parameterCount
         while left >= 1_001_000 {

@@ -14,11 +14,11 @@ public enum Measurement {
     }
 
     /// Runs `body` `warmup` times untimed, then `repeats` times, returning each run's seconds.
-    public static func time(warmup: Int = 3, repeats: Int, _ body: () -> Void) -> [Double] {
-        for _ in 0..<warmup { body() }
-        return (0..<repeats).map { _ in
+    public static func time(warmup: Int = 3, repeats: Int, _ body: () throws -> Void) rethrows -> [Double] {
+        for _ in 0..<warmup { try body() }
+        return try (0..<repeats).map { _ in
             let start = MonotonicClock.seconds()
-            body()
+            try body()
             return MonotonicClock.seconds() - start
         }
     }

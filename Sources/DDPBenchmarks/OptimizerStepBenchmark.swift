@@ -7,9 +7,8 @@ import DDPTensor
 public enum OptimizerStepBenchmark {
     public struct Result {
         public let parameterCount: Int
-        public let stepSeconds: Double
-        public let passSeconds: Double
-        public var ratio: Double { stepSeconds / passSeconds }
+        public let stepSeconds: [Double]
+        public let passSeconds: [Double]
     }
 
     /// Times `Adam.step()` over `parameterCount` parameters (in tensors of about a million)
@@ -37,21 +36,22 @@ public enum OptimizerStepBenchmark {
         }
         var stepTimes: [Double] = [], passTimes: [Double] = []
         for _ in 0..<repeats {
-            stepTimes += Measurement.time(warmup: 1, repeats: 1) { try! adam.step() }
+            stepTimes += try Measurement.time(warmup: 1, repeats: 1) { try adam.step() }
             passTimes += Measurement.time(warmup: 1, repeats: 1, pass)
         }
-        return Result(parameterCount: parameterCount, stepSeconds: Measurement.median(stepTimes),
-                      passSeconds: Measurement.median(passTimes))
+        return Result(parameterCount: parameterCount, stepSeconds: stepTimes, passSeconds: passTimes)
     }
 
-    /// The figures in lines.
-    public static func report(parameterCount: Int = 10_000_000) throws -> String {
-        let result = try adam(parameterCount: parameterCount)
-        func ms(_ seconds: Double) -> String { Measurement.format(seconds * 1000) }
-        let gigabytes = Double(parameterCount * 7 * 4) / 1e9
-        return "Adam step over \(parameterCount) parameters: \(ms(result.stepSeconds)) ms; "
-            + "one pass reading and writing the same \(Measurement.format(gigabytes * 1000, digits: 0)) MB: "
-            + "\(ms(result.passSeconds)) ms (\(Measurement.format(gigabytes / result.passSeconds, digits: 1)) GB/s)\n"
-            + "  step / pass = \(Measurement.format(result.ratio))x (goal <= 2x)"
+    /// `adam-10m`: the step against the pass, as the median of the interleaved pairs' ratios.
+    public static func result(parameterCount: Int = 10_000_000, repeats: Int = 15) throws -> BenchmarkResult {
+        let result = try adam(parameterCount: parameterCount, repeats: repeats)
+        let step = Measurement.median(result.stepSeconds), pass = Measurement.median(result.passSeconds)
+        let bytes = Double(parameterCount * 7 * MemoryLayout<Float>.stride)
+        return BenchmarkResult(
+            name: "adam-10m", summary: "Adam step over \(parameterCount) Float32 parameters in tensors of 1M",
+            medianMilliseconds: step * 1000,
+            reference: "one pass reading parameter, gradient and both moments and writing parameter and moments",
+            referenceMilliseconds: pass * 1000, pairedRatios: zip(result.stepSeconds, result.passSeconds).map { $0 / $1 },
+            goal: .atMost(1.2), details: [("step_gb_per_s", bytes / step / 1e9), ("pass_gb_per_s", bytes / pass / 1e9)])
     }
 }

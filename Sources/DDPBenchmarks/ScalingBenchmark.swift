@@ -86,6 +86,42 @@ public enum ScalingBenchmark {
                                          requirement: requirement, dataBytes: dataBytes)
     }
 
+    /// The figure `scale-<workload>` of ``compare(_:communicator:steps:warmup:rounds:)`` and,
+    /// with `peakMemory`, `peak-rss-<workload>`: the largest rank's peak resident memory since
+    /// the process started against what a step must hold (so run that workload first).
+    public static func results(
+        _ workload: ScalingWorkload, communicator: any Communicator, steps: Int, warmup: Int = 5, rounds: Int = 5,
+        peakMemory: Bool
+    ) throws -> [BenchmarkResult] {
+        let startup = PeakMemoryBenchmark.peakResidentBytes()
+        let requirement = peakMemory ? try PeakMemoryBenchmark.requirement(of: workload) : nil
+        let c = try compare(workload, communicator: communicator, steps: steps, warmup: warmup, rounds: rounds)
+        let samplesPerRankStep = Double(workload.batchSize)
+        var results = [BenchmarkResult(
+            name: "scale-\(workload.name)",
+            summary: "\(workload.summary), Trainer.fit, \(c.worldSize) ranks against 1, \(BLAS.threadCount) BLAS thread(s) "
+                + "per rank, \(steps) steps a round",
+            medianMilliseconds: samplesPerRankStep * Double(c.worldSize) / c.allRanks * 1000, samplesPerSecond: c.allRanks,
+            reference: "rank 0 training alone (aggregate samples/s)",
+            referenceMilliseconds: samplesPerRankStep / c.oneRank * 1000, referenceSamplesPerSecond: c.oneRank,
+            pairedRatios: c.ratios, goal: .atLeast(workload.speedUpGoal))]
+        if let requirement {
+            let peaks = PeakMemoryBenchmark.perRank(PeakMemoryBenchmark.peakResidentBytes(), communicator: communicator)
+            let worst = peaks.max() ?? 0
+            results.append(BenchmarkResult(
+                name: "peak-rss-\(workload.name)",
+                summary: "largest peak resident memory of \(c.worldSize) ranks (getrusage ru_maxrss) over scale-\(workload.name)",
+                reference: "parameters + gradients + optimizer state + activations of one step",
+                value: worst, referenceValue: requirement.total, pairedRatios: [],
+                ratio: Double(worst) / Double(max(requirement.total, 1)), rounds: rounds, goal: .atMost(1.3),
+                details: peaks.enumerated().map { ("rank\($0.offset)_peak_bytes", Double($0.element)) } + [
+                    ("parameter_bytes", Double(requirement.parameters)), ("activation_bytes", Double(requirement.activations)),
+                    ("rank0_startup_peak_bytes", Double(startup)),
+                ]))
+        }
+        return results
+    }
+
     /// Times the batches after the first `warmup`.
     final class StepTimer: Callback {
         let warmup: Int

@@ -13,11 +13,14 @@ public struct ScalingWorkload {
     public let summary: String
     /// Samples per rank and step.
     public let batchSize: Int
-    /// `bench scaling` times `--steps` / this many steps per measurement (a step's cost
-    /// against the MLP's: about 3 ms, the ResNet's 50 ms, the GPT's 500 ms on one core).
-    public let benchStepsDivisor: Int
+    /// `bench scaling` times `--steps` times this many steps per measurement, so that every
+    /// workload's measurement lasts about as long (a step takes about 0.5 ms for MLP-S, 30 ms
+    /// for MLP-L, 100 ms for the ResNet and 1 s for the GPT on one core).
+    public let benchStepsScale: Double
     /// Floats of optimizer state per parameter (SGD momentum 1, Adam's two moments 2).
     public let optimizerStatePerParameter: Int
+    /// The goal of the speed-up on 2 ranks.
+    public let speedUpGoal: Double
     /// A fresh module, the same on every rank (fixed seed).
     public let makeModule: () -> any TrainingModule
     /// `count` random samples.
@@ -27,7 +30,7 @@ public struct ScalingWorkload {
     public static func largeMLP(batchSize: Int = 128) -> ScalingWorkload {
         ScalingWorkload(
             name: "mlp-l", summary: "MLP 784-1024-1024-10, batch \(batchSize) per rank", batchSize: batchSize,
-            benchStepsDivisor: 2, optimizerStatePerParameter: 1,
+            benchStepsScale: 0.5, optimizerStatePerParameter: 1, speedUpGoal: 1.85,
             makeModule: {
                 var generator = RandomGenerator(seed: 1)
                 return Classifier(Sequential(Linear(784, 1024, using: &generator), ReLU(), Linear(1024, 1024, using: &generator),
@@ -38,12 +41,27 @@ public struct ScalingWorkload {
             })
     }
 
+    /// The MLP 64-256-256-10 with SGD momentum 0.9 (issue 16's MLP-S).
+    public static func smallMLP(batchSize: Int = 64) -> ScalingWorkload {
+        ScalingWorkload(
+            name: "mlp-s", summary: "MLP 64-256-256-10, batch \(batchSize) per rank", batchSize: batchSize,
+            benchStepsScale: 5, optimizerStatePerParameter: 1, speedUpGoal: 1.6,
+            makeModule: {
+                var generator = RandomGenerator(seed: 1)
+                return Classifier(Sequential(Linear(64, 256, using: &generator), ReLU(), Linear(256, 256, using: &generator),
+                                             ReLU(), Linear(256, 10, using: &generator)))
+            },
+            makeData: { count, generator in
+                TensorDataset(inputs: Tensor.randn([count, 64], using: &generator), labels: (0..<count).map { $0 % 10 })
+            })
+    }
+
     /// `--model resnet` on 28x28 grey images, SGD momentum 0.9, batch 64 per rank by default.
     public static func resnet(blockWidths: [Int] = ResNetStepBenchmark.blockWidths,
                               batchSize: Int = ResNetStepBenchmark.batchSize) -> ScalingWorkload {
         ScalingWorkload(
             name: "resnet", summary: "ResNet \(blockWidths.map(String.init).joined(separator: ",")), batch \(batchSize) of 28x28 per rank",
-            batchSize: batchSize, benchStepsDivisor: 4, optimizerStatePerParameter: 1,
+            batchSize: batchSize, benchStepsScale: 0.25, optimizerStatePerParameter: 1, speedUpGoal: 1.8,
             makeModule: {
                 var generator = RandomGenerator(seed: 1)
                 return Classifier(ResNet(inChannels: 1, blockWidths: blockWidths, classes: 10, using: &generator))
@@ -62,7 +80,7 @@ public struct ScalingWorkload {
             name: "gpt",
             summary: "GPT \(c.layerCount) layers, \(c.headCount) heads, \(c.embeddingSize) wide, context \(c.blockSize), "
                 + "batch \(batchSize) per rank",
-            batchSize: batchSize, benchStepsDivisor: 6, optimizerStatePerParameter: 2,
+            batchSize: batchSize, benchStepsScale: 1.0 / 6, optimizerStatePerParameter: 2, speedUpGoal: 1.8,
             makeModule: {
                 var generator = RandomGenerator(seed: 1)
                 return LanguageModel(GPT(configuration, using: &generator))
@@ -73,12 +91,15 @@ public struct ScalingWorkload {
             })
     }
 
+    /// Timed steps per measurement for `steps` asked on the command line (at least 10).
+    public func benchSteps(_ steps: Int) -> Int { max(10, Int((Double(steps) * benchStepsScale).rounded())) }
+
     /// The workloads by name, at the sizes of the benchmark.
-    public static var all: [ScalingWorkload] { [largeMLP(), gpt(), resnet()] }
+    public static var all: [ScalingWorkload] { [largeMLP(), smallMLP(), gpt(), resnet()] }
 
     /// The same workloads at a size that runs in seconds, to check that the benchmark runs.
     public static var tiny: [ScalingWorkload] {
-        [largeMLP(batchSize: 8),
+        [largeMLP(batchSize: 8), smallMLP(batchSize: 8),
          gpt(GPTConfiguration(vocabularySize: 16, blockSize: 8, layerCount: 1, headCount: 2, embeddingSize: 16), batchSize: 4),
          resnet(blockWidths: [4, 8], batchSize: 8)]
     }

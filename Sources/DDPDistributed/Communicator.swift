@@ -35,6 +35,9 @@ public protocol Communicator: AnyObject {
     func makeSharedReductionBuffer(count: Int) -> (any SharedReductionBuffer)?
     /// Ends every rank at once with `code` (after printing `message` on this rank's stderr).
     func abort(message: String, code: Int32) -> Never
+    /// Averages `buffer` element-wise across ranks, in place (by default a sum, then a pass
+    /// that divides by the number of ranks).
+    func allReduceMean(_ buffer: UnsafeMutableBufferPointer<Float>)
 }
 
 extension Communicator {
@@ -74,12 +77,19 @@ extension Communicator {
 
     /// Averages `tensor` over ranks in place.
     public func allReduceMean(_ tensor: Tensor) {
-        allReduceSum(tensor)
-        if worldSize > 1 {
-            let scale = 1 / Float(worldSize)
-            let p = tensor.data
-            for i in 0..<tensor.count { p[i] *= scale }
-        }
+        allReduceMean(UnsafeMutableBufferPointer(start: tensor.data, count: tensor.count))
+    }
+
+    public func allReduceMean(_ buffer: UnsafeMutableBufferPointer<Float>) {
+        allReduceSumThenScale(buffer)
+    }
+
+    /// The sum over ranks, then one pass dividing it by the number of ranks.
+    func allReduceSumThenScale(_ buffer: UnsafeMutableBufferPointer<Float>) {
+        allReduce(buffer, .sum)
+        guard worldSize > 1 else { return }
+        let scale = 1 / Float(worldSize)
+        for i in buffer.indices { buffer[i] *= scale }
     }
 
     /// Averages scalar values over ranks.

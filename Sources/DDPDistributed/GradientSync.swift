@@ -117,8 +117,8 @@ public final class GradientSync {
                 // The flags are scaled too: a flag only matters as zero or not.
                 shared.sumOverRanks(prefix: bucket.reducedElements.count, scale: 1 / Float(communicator.worldSize))
             } else {
-                communicator.allReduce(bucket.reducedElements, .sum)
-                average(bucket)
+                // The flags are averaged too (on two ranks inside the reduction itself).
+                communicator.allReduceMean(bucket.reducedElements)
             }
             finish(bucket)
         }
@@ -143,16 +143,6 @@ public final class GradientSync {
                 flags[slot] = 0
             }
         }
-    }
-
-    /// Divides the summed gradients by the number of ranks, right after their all-reduce
-    /// while the bucket is still in cache.
-    private func average(_ bucket: GradientBucket) {
-        let worldSize = communicator.worldSize
-        guard worldSize > 1 else { return }
-        let scale = 1 / Float(worldSize)
-        let elements = bucket.storage.base
-        for i in 0..<bucket.elementCount { elements[i] *= scale }
     }
 
     /// Points each parameter's gradient at its averaged view, or at `nil` if no rank had one.

@@ -71,6 +71,31 @@ public final class MPICommunicator: Communicator {
                             mpiOperation(operation), comm), "MPI_Allreduce")
     }
 
+    /// On two ranks the mean is folded into the reduction: the operation `(a + b) / 2` is
+    /// applied once per element (there are only two values to combine), so no pass over the
+    /// buffer follows the all-reduce. On more ranks a partial result can be combined again,
+    /// so the sum is divided afterwards.
+    public func allReduceMean(_ buffer: UnsafeMutableBufferPointer<Float>) {
+        guard worldSize == 2, let base = buffer.baseAddress, buffer.count > 0 else {
+            allReduceSumThenScale(buffer)
+            return
+        }
+        check(MPI_Allreduce(swiftddp_in_place(), base, mpiCount(buffer.count), swiftddp_float(), pairMean, comm),
+              "MPI_Allreduce")
+    }
+
+    /// The commutative operation `inout = (in + inout) / 2` on floats, made on first use.
+    private lazy var pairMean: MPI_Op? = {
+        var op: MPI_Op?
+        let created = MPI_Op_create({ input, output, length, _ in
+            guard let input, let output, let length else { return }
+            let a = input.assumingMemoryBound(to: Float.self), b = output.assumingMemoryBound(to: Float.self)
+            for i in 0..<Int(length.pointee) { b[i] = (a[i] + b[i]) * 0.5 }
+        }, 1, &op)
+        self.check(created, "MPI_Op_create")
+        return op
+    }()
+
     public func allReduce(_ buffer: UnsafeMutableBufferPointer<Double>, _ operation: ReduceOperation) {
         guard worldSize > 1, let base = buffer.baseAddress, buffer.count > 0 else { return }
         check(MPI_Allreduce(swiftddp_in_place(), base, mpiCount(buffer.count), swiftddp_double(),

@@ -3,106 +3,123 @@ import Foundation
 import DDPBenchmarks
 import SwiftDDP
 
-/// `swift-ddp bench`: prints the speed and memory figures the project's goals are checked by.
+/// `swift-ddp bench`: the speed and memory figures the project's goals are checked by, as a
+/// table or (`--json`) as one JSON object on rank 0.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print speed and memory figures (run with OPENBLAS_NUM_THREADS=1 for the single-thread goals).",
         discussion: """
-            core, trainer, optimizer, resnet, gpt: one process. sync, scaling: under mpirun, e.g.
-            mpirun -np 2 -x OPENBLAS_NUM_THREADS=1 swift-ddp bench scaling --workload gpt
-            scaling prints scale-<workload> (aggregate samples/s of all ranks against rank 0 alone)
-            and peak-rss-<workload> (each rank's peak memory against what a step must hold), one
-            workload per run so that the peak is that workload's.
+            One process: core (mlp-l, mlp-s), gan (gan-mlp), cnn, resnet, gpt, optimizer (adam-10m), \
+            trainer (trainer-overhead); all of them by default.
+
+            Under mpirun (mpirun -np 2 -x OPENBLAS_NUM_THREADS=1 swift-ddp bench): scaling (scale-mlp-l, \
+            peak-rss-mlp-l, scale-mlp-s, scale-gpt) and sync (sync-mlp-l, sync-10m); both by default.
+
+            --compare-pytorch times PyTorch (bench/pytorch_reference.py, with python3 or the interpreter \
+            SWIFT_DDP_PYTHON names) on the one-process workloads, alternating its rounds with ours.
             """)
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case core, trainer, optimizer
-        /// The train step of `--model resnet` (batch 64 of 28x28 images).
-        case resnet
-        /// One GPT training step (4 layers, 4 heads, 256 wide, context 128, batch 16).
-        case gpt
-        /// Gradient sync of 10M parameters against one raw MPI_Allreduce of the same bytes.
+        case core, gan, cnn, resnet, gpt, optimizer, trainer
+        /// Gradient sync of MLP-L's and of 10M parameters against one raw MPI_Allreduce of the same bytes.
         case sync
-        /// Aggregate samples/s of all ranks against rank 0 alone, and each rank's peak memory (`--workload`).
+        /// Aggregate samples/s of all ranks against rank 0 alone, and each rank's peak memory.
         case scaling
+
+        var isMultiRank: Bool { self == .sync || self == .scaling }
+        static let oneProcess = allCases.filter { !$0.isMultiRank }
+        /// Scaling first: its peak memory counts from the start of the process.
+        static let multiRank: [Suite] = [.scaling, .sync]
     }
 
-    @Argument(help: "Which figures: \(Suite.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var suite: Suite = .core
+    @Argument(help: "Which figures: \(Suite.allCases.map(\.rawValue).joined(separator: ", ")) (default: all that fit the launch).")
+    var suites: [Suite] = []
 
-    @Option(help: "Timed steps per measurement.") var steps = 60
-    @Option(help: "The model of bench scaling: \(ScalingWorkload.all.map(\.name).joined(separator: ", ")).")
-    var workload = ScalingWorkload.largeMLP().name
-    @Flag(help: "Also time PyTorch on the same models in this run (needs python3 with torch).")
+    @Option(help: "Steps per round of MLP-L; other workloads scale it so that their rounds last about as long.")
+    var steps = 60
+    @Option(help: "Alternating rounds per comparison.") var rounds = 7
+    @Option(help: "Only this model in bench scaling: \(ScalingWorkload.all.map(\.name).joined(separator: ", ")).")
+    var workload: String?
+    @Flag(help: "Print one JSON object {\"machine\": ..., \"results\": [...]} instead of a table.") var json = false
+    @Flag(help: "Also time PyTorch on the same models in this run, alternating rounds (needs torch).")
     var comparePytorch = false
 
     func validate() throws {
-        guard ScalingWorkload.all.contains(where: { $0.name == workload }) else {
+        guard steps > 0, rounds > 0 else { throw ValidationError("--steps and --rounds must be positive") }
+        if let workload, !ScalingWorkload.all.contains(where: { $0.name == workload }) {
             throw ValidationError("no workload named '\(workload)'; choose one of \(ScalingWorkload.all.map(\.name).joined(separator: ", "))")
+        }
+        let launch = LaunchEnvironment.current
+        if launch.worldSize > 1, let suite = suites.first(where: { !$0.isMultiRank }) {
+            throw ValidationError("bench \(suite.rawValue) runs in one process; start it without mpirun")
+        }
+        if launch.worldSize == 1, let suite = suites.first(where: \.isMultiRank) {
+            throw ValidationError("bench \(suite.rawValue) compares ranks: start it under mpirun -np 2 (or more)")
         }
     }
 
     func run() throws {
+        if LaunchEnvironment.current.worldSize > 1 {
+            try runMultiRank(suites.isEmpty ? Suite.multiRank : Suite.multiRank.filter(suites.contains))
+        } else {
+            let chosen = suites.isEmpty ? Suite.oneProcess : Suite.oneProcess.filter(suites.contains)
+            // Started first, so that a missing torch is reported before anything is timed.
+            let pytorch = comparePytorch ? try PyTorchReference(threads: BLAS.threadCount) : nil
+            var results: [BenchmarkResult] = []
+            for suite in chosen { results += try oneProcessResults(suite, pytorch: pytorch) }
+            print(render(BenchmarkReport(machine: .current(ranks: 1), results: results)))
+        }
+    }
+
+    private func oneProcessResults(_ suite: Suite, pytorch: PyTorchReference?) throws -> [BenchmarkResult] {
+        func steps(_ workloads: StepWorkload...) throws -> [BenchmarkResult] {
+            try workloads.map { try StepBenchmark.result($0, steps: self.steps, rounds: rounds, pytorch: pytorch) }
+        }
         switch suite {
-        case .core:
-            let pytorch = comparePytorch ? try PyTorchReference.measure("pytorch_mlp.py", steps: steps) : [:]
-            print(CoreBenchmarks.report(steps: steps, pytorch: pytorch))
-        case .resnet:
-            let resnetSteps = max(steps / 6, 5)
-            let pytorch = comparePytorch ? try PyTorchReference.measure("pytorch_resnet.py", steps: resnetSteps) : [:]
-            print(try ResNetStepBenchmark.report(steps: resnetSteps, pytorch: pytorch))
-        case .trainer:
-            print(try TrainerOverheadBenchmark.report(stepsPerRepeat: max(steps, 20)))
-        case .optimizer:
-            print(try OptimizerStepBenchmark.report())
-        case .gpt:
-            let pytorch = comparePytorch ? try PyTorchReference.gptStepSeconds(threads: BLAS.threadCount, steps: max(steps / 3, 10)) : nil
-            print(try GPTStepBenchmark.report(steps: max(steps / 3, 10), pytorchSeconds: pytorch))
-        case .sync, .scaling:
-            let communicator = makeCommunicator()
-            defer { MPICommunicator.finalize() }
-            guard communicator.worldSize > 1 else {
-                throw ValidationError("bench \(suite.rawValue) compares ranks: start it under mpirun -np 2 (or more)")
-            }
-            RankFailure.installSignalHandlers(rank: communicator.rank)
-            let text = RankFailure.run(communicator: communicator) { () throws -> String in
-                if suite == .sync { return GradientSyncBenchmark.run(communicator: communicator) }
-                let chosen = ScalingWorkload.all.first { $0.name == workload } ?? ScalingWorkload.largeMLP()
-                return try ScalingBenchmark.report(chosen, communicator: communicator, steps: max(steps / chosen.benchStepsDivisor, 10))
-            }
-            if communicator.isRoot { print(text) }
+        case .core: return try steps(.largeMLP, .smallMLP)
+        case .gan: return try steps(.ganMLP)
+        case .cnn: return try steps(.cnn)
+        case .resnet: return try steps(.resnet)
+        case .gpt: return try steps(.gpt)
+        case .optimizer: return [try OptimizerStepBenchmark.result(repeats: max(rounds, 3) * 2 + 1)]
+        case .trainer: return [try TrainerOverheadBenchmark.result(stepsPerRepeat: max(self.steps, 20), repeats: rounds)]
+        case .sync, .scaling: return []
         }
     }
-}
 
-/// Runs the PyTorch timing scripts of `bench/` (found beside the package) and reads their JSON figures.
-enum PyTorchReference {
-    /// The figures of `bench/<scriptName>` (`pytorch_mlp.py`, `pytorch_resnet.py`) over `steps` steps.
-    static func measure(_ scriptName: String, steps: Int) throws -> [String: Double] {
-        try run(scriptName, [String(steps)])
-    }
-
-    /// `bench/pytorch_gpt.py`'s median seconds per GPT step on `threads` threads.
-    static func gptStepSeconds(threads: Int, steps: Int) throws -> Double? {
-        try run("pytorch_gpt.py", [String(threads), String(steps)])["seconds"]
-    }
-
-    private static func run(_ name: String, _ arguments: [String]) throws -> [String: Double] {
-        let script = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("bench/" + name).path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let figures = try JSONSerialization.jsonObject(with: data) as? [String: Double] else {
-            throw ValidationError("could not time PyTorch with \(script); install torch or drop --compare-pytorch")
+    private func runMultiRank(_ chosen: [Suite]) throws {
+        let communicator = makeCommunicator()
+        defer { MPICommunicator.finalize() }
+        RankFailure.installSignalHandlers(rank: communicator.rank)
+        let results = RankFailure.run(communicator: communicator) { () throws -> [BenchmarkResult] in
+            var results: [BenchmarkResult] = []
+            for suite in chosen {
+                switch suite {
+                case .scaling:
+                    let workloads = workload.map { name in ScalingWorkload.all.filter { $0.name == name } }
+                        ?? [.largeMLP(), .smallMLP(), .gpt()]
+                    for (index, scaling) in workloads.enumerated() {
+                        results += try ScalingBenchmark.results(
+                            scaling, communicator: communicator, steps: scaling.benchSteps(steps),
+                            rounds: min(rounds, 5), peakMemory: index == 0)
+                    }
+                case .sync:
+                    let largeMLP: [[Int]] = [[1024, 784], [1024], [1024, 1024], [1024], [10, 1024], [10]]
+                    results.append(GradientSyncBenchmark.result(
+                        name: "sync-mlp-l", summary: "MLP-L's gradients", shapes: largeMLP, communicator: communicator,
+                        repeats: max(rounds, 10)))
+                    results.append(GradientSyncBenchmark.result(
+                        name: "sync-10m", summary: "10M parameters", shapes: GradientSyncBenchmark.modelShapes(parameterCount: 10_000_000),
+                        communicator: communicator, repeats: max(rounds, 10)))
+                default: break
+                }
+            }
+            return results
         }
-        return figures
+        if communicator.isRoot {
+            print(render(BenchmarkReport(machine: .current(ranks: communicator.worldSize), results: results)))
+        }
     }
+
+    private func render(_ report: BenchmarkReport) -> String { json ? report.json : report.table }
 }
