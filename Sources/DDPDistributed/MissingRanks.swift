@@ -1,6 +1,6 @@
 /// The ranks a waiting rank holds responsible for a collective that never completes, judged
-/// from their heartbeats: a stale heartbeat (the rank is stopped or gone), a step behind the
-/// waiting rank's, or no heartbeat at all (say, a rank on another machine).
+/// from their heartbeats: a stale heartbeat (the rank is stopped or gone), more than one step
+/// behind the waiting rank's, or no heartbeat at all (say, a rank on another machine).
 public struct MissingRanks: CustomStringConvertible, Equatable {
     public enum Reason: Equatable {
         /// Its heartbeat is this many seconds old, last at `step`.
@@ -13,7 +13,7 @@ public struct MissingRanks: CustomStringConvertible, Equatable {
 
     /// The ranks that did not arrive, in rank order, with why.
     public let ranks: [(rank: Int, reason: Reason)]
-    /// The lowest rank that is waiting like this one (heartbeat fresh, not behind).
+    /// The lowest rank that is waiting like this one (heartbeat fresh, at most a step behind).
     public let lowestWaitingRank: Int?
 
     /// Judges `beats` (by rank) as seen by `waitingRank`, which is stuck after `step`; a
@@ -25,7 +25,9 @@ public struct MissingRanks: CustomStringConvertible, Equatable {
             guard let beat else { ranks.append((rank, .unknown)); continue }
             if beat.age > staleAfter {
                 ranks.append((rank, .silent(seconds: beat.age, step: beat.step)))
-            } else if beat.step < step {
+            } else if beat.step < step - 1 {
+                // One step behind is the normal skew of ranks waiting in the same collective
+                // (one left the previous step's last collective before the other counted it).
                 ranks.append((rank, .behind(step: beat.step)))
             } else if lowest == nil {
                 lowest = rank

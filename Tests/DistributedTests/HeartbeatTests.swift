@@ -14,6 +14,16 @@ import Testing
             + "rank 2 (alive but still at step 5), rank 4 (no heartbeat on this machine), which did not arrive")
     }
 
+    /// Ranks waiting in the same collective may be a step apart: one left the previous
+    /// step's last collective and counted the step before the other did. Both wait; the
+    /// lower one speaks.
+    @Test func aRankOneStepBehindWaitsToo() {
+        let beats: [Beat?] = [Beat(step: 2, age: 0.1), Beat(step: 3, age: 0.1), Beat(step: 2, age: 20)]
+        let missing = MissingRanks(beats: beats, waitingRank: 1, step: 3, staleAfter: 2)
+        #expect(missing.ranks.map(\.rank) == [2])
+        #expect(missing.lowestWaitingRank == 0)
+    }
+
     @Test func freshHeartbeatsAtTheSameStepNameNoRank() {
         let missing = MissingRanks(beats: [Beat(step: 3, age: 0), Beat(step: 3, age: 0.3)], waitingRank: 1, step: 3, staleAfter: 2)
         #expect(missing.ranks.isEmpty && missing.lowestWaitingRank == 0)
