@@ -1,6 +1,6 @@
 import DDPNN
 
-/// The size of the GPT that `bench gpt` and `bench scaling` time (issue 14's stated size).
+/// The size of the GPT that `bench gpt` and `bench scaling` time.
 public enum GPTStepBenchmark {
     /// 4 layers, 4 heads, 256 wide, context 128, 65 characters.
     public static let configuration = GPTConfiguration(

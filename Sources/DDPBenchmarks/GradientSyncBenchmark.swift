@@ -115,6 +115,45 @@ public enum GradientSyncBenchmark {
                       ("raw_allreduce_per_bucket_ms", allReduce.bucketedAllReduceSeconds * 1000)])
     }
 
+    /// The figure `name`: synchronize through bfloat16 messages (``GradientCompression/bf16``)
+    /// against the 32-bit `MPI_Allreduce` path on the same gradients, in alternating rounds;
+    /// a collective on every rank. Its goal (half the bytes, so at most 0.55x) holds where the
+    /// link, not the memory, bounds the sync: between machines (`launch/cluster --rate 1gbit`).
+    public static func compressionResult(
+        name: String, summary: String, shapes: [[Int]], communicator: any Communicator, repeats: Int = 10
+    ) -> BenchmarkResult {
+        func gradientSync(_ compression: GradientCompression) -> (GradientSync, [Tensor]) {
+            let parameters = shapes.map { Tensor.zeros($0, requiresGrad: true) }
+            return (GradientSync(parameters: parameters, communicator: communicator, sharedMemory: false,
+                                 compression: compression), parameters)
+        }
+        let plain = gradientSync(.none), compressed = gradientSync(.bf16)
+        let value = Float(communicator.rank + 1) / 3
+        func time(_ sync: (GradientSync, [Tensor])) -> Double {
+            for parameter in sync.1 {
+                let gradient = parameter.gradDestination!
+                gradient.fill(value)
+                parameter.grad = gradient
+            }
+            return slowestRank(communicator) { sync.0.synchronize() }
+        }
+        var plainTimes: [Double] = [], compressedTimes: [Double] = []
+        for _ in 0..<(repeats + 1) {
+            compressedTimes.append(time(compressed))
+            plainTimes.append(time(plain))
+        }
+        let ratios = zip(compressedTimes, plainTimes).dropFirst().map { $0 / $1 }
+        let parameterCount = shapes.reduce(0) { $0 + $1.reduce(1, *) }
+        return BenchmarkResult(
+            name: name,
+            summary: "gradient sync of \(summary) (\(parameterCount) parameters) over \(communicator.worldSize) ranks "
+                + "as bfloat16 (all-to-all, fp32 sums, all-gather)",
+            medianMilliseconds: median(compressedTimes.dropFirst()) * 1000,
+            reference: "the 32-bit MPI_Allreduce path on the same gradients",
+            referenceMilliseconds: median(plainTimes.dropFirst()) * 1000,
+            pairedRatios: ratios, goal: .atMost(0.55))
+    }
+
     /// Runs ``measure(parameterCount:communicator:repeats:bucketCapacityBytes:sharedMemory:)``
     /// with the buckets in shared memory (when the communicator offers it) and without, and
     /// describes each in one line.

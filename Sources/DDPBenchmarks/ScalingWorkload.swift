@@ -26,7 +26,7 @@ public struct ScalingWorkload {
     /// `count` random samples.
     public let makeData: (_ count: Int, _ generator: inout RandomGenerator) -> any Dataset
 
-    /// The MLP 784-1024-1024-10 with SGD momentum 0.9 (issue 16's MLP-L).
+    /// The MLP 784-1024-1024-10 with SGD momentum 0.9 (the MLP-L of the benchmarks).
     public static func largeMLP(batchSize: Int = 128) -> ScalingWorkload {
         ScalingWorkload(
             name: "mlp-l", summary: "MLP 784-1024-1024-10, batch \(batchSize) per rank", batchSize: batchSize,
@@ -41,7 +41,7 @@ public struct ScalingWorkload {
             })
     }
 
-    /// The MLP 64-256-256-10 with SGD momentum 0.9 (issue 16's MLP-S).
+    /// The MLP 64-256-256-10 with SGD momentum 0.9 (the MLP-S of the benchmarks).
     public static func smallMLP(batchSize: Int = 64) -> ScalingWorkload {
         ScalingWorkload(
             name: "mlp-s", summary: "MLP 64-256-256-10, batch \(batchSize) per rank", batchSize: batchSize,

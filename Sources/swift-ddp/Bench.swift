@@ -13,7 +13,7 @@ struct Bench: ParsableCommand {
             trainer (trainer-overhead); all of them by default.
 
             Under mpirun (mpirun -np 2 -x OPENBLAS_NUM_THREADS=1 swift-ddp bench): scaling (scale-mlp-l, \
-            peak-rss-mlp-l, scale-mlp-s, scale-gpt) and sync (sync-mlp-l, sync-10m); both by default.
+            peak-rss-mlp-l, scale-mlp-s, scale-gpt) and sync (sync-mlp-l, sync-10m, sync-bf16-10m); both by default.
 
             --compare-pytorch times PyTorch (bench/pytorch_reference.py, with python3 or the interpreter \
             SWIFT_DDP_PYTHON names) on the one-process workloads, alternating its rounds with ours.
@@ -110,6 +110,9 @@ struct Bench: ParsableCommand {
                         repeats: max(rounds, 10)))
                     results.append(GradientSyncBenchmark.result(
                         name: "sync-10m", summary: "10M parameters", shapes: GradientSyncBenchmark.modelShapes(parameterCount: 10_000_000),
+                        communicator: communicator, repeats: max(rounds, 10)))
+                    results.append(GradientSyncBenchmark.compressionResult(
+                        name: "sync-bf16-10m", summary: "10M parameters", shapes: GradientSyncBenchmark.modelShapes(parameterCount: 10_000_000),
                         communicator: communicator, repeats: max(rounds, 10)))
                 default: break
                 }
