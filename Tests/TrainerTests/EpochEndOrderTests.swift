@@ -32,6 +32,7 @@ private let recipeNames = ["validate_every_epoch", "validate_twice_per_epoch", "
 
 /// The events of one run, in order, as the script names them.
 private final class EventLog: @unchecked Sendable {
+    // Safe: each replay, on each rank, makes its own log and reads it after its run.
     var events: [String] = []
 }
 

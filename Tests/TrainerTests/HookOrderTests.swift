@@ -33,6 +33,7 @@ private let twoRankRecipeNames = recipeNames.filter { $0 != "predict" }
 
 /// The events of one run, in order, as the script names them.
 private final class EventLog: @unchecked Sendable {
+    // Safe: each replay, on each rank, makes its own log and reads it after its run.
     var events: [String] = []
     func add(_ event: String) { events.append(event) }
 }

@@ -33,11 +33,16 @@ private func trainWithDropout(seed: UInt64) throws -> [Float] {
     return model.parameters().flatMap(\.scalars)
 }
 
-/// Results written by one thread and read after it has finished.
+/// Results written by one thread each and read after they have finished.
 private final class ThreadResults: @unchecked Sendable {
-    // Safe: each slot is written by its own thread, then read only after `finished` is waited for.
-    var parameters: [Result<[Float], any Error>?] = [nil, nil]
+    // Safe: `parameters` is only touched under `lock` (two threads writing different slots
+    // of one array still race on the array itself).
+    private let lock = NSLock()
+    private var parameters: [Result<[Float], any Error>?] = [nil, nil]
     let finished = DispatchGroup()
+
+    func set(_ index: Int, _ result: Result<[Float], any Error>) { lock.withLock { parameters[index] = result } }
+    func get(_ index: Int) -> Result<[Float], any Error>? { lock.withLock { parameters[index] } }
 }
 
 @Suite struct RandomStreamTests {
@@ -51,7 +56,7 @@ private final class ThreadResults: @unchecked Sendable {
         for index in 0..<2 {
             results.finished.enter()
             let thread = Thread {
-                results.parameters[index] = Result { try trainWithDropout(seed: UInt64(index + 1)) }
+                results.set(index, Result { try trainWithDropout(seed: UInt64(index + 1)) })
                 results.finished.leave()
             }
             thread.stackSize = 8 << 20
@@ -59,7 +64,7 @@ private final class ThreadResults: @unchecked Sendable {
         }
         results.finished.wait()
         for index in 0..<2 {
-            let sideBySide = try #require(results.parameters[index]).get()
+            let sideBySide = try #require(results.get(index)).get()
             let identical = sideBySide == alone[index]
             #expect(identical, "run \(index + 1) drew other numbers beside another run")
         }

@@ -55,6 +55,7 @@ private struct LightningRunControls: Decodable {
 
 /// What one replay ran, as the script records it.
 private final class RunRecord: @unchecked Sendable {
+    // Safe: each replay, on each rank, makes its own record and reads it after its run.
     var trainBatches: [[Int]] = []
     var validationRuns: [[Int]] = []
     var sanityBatches = 0

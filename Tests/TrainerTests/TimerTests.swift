@@ -5,6 +5,7 @@ import Testing
 
 /// A clock the test moves: `secondsPerBatch` after every training batch.
 private final class SteppedClock: Callback, @unchecked Sendable {
+    // Safe: each rank makes its own clock, read and moved only by that rank's trainer.
     var now: Double = 100
     let secondsPerBatch: Double
     init(secondsPerBatch: Double) { self.secondsPerBatch = secondsPerBatch }
