@@ -42,7 +42,7 @@ public final class ManagedOptimizer {
     /// it), so that reading them, or stepping the raw ``optimizer``, sees the average. The
     /// next ``step(closure:)`` does not average them again. A no-op on one rank.
     public func synchronizeGradients() {
-        trainer.synchronizeGradients(of: index)
+        trainer.gradientSynchronization.synchronize(index)
     }
 
     /// Updates the parameters; returns the closure's loss (averaged over ranks), or `nil`

@@ -110,7 +110,8 @@ extension Trainer {
     /// Configures optimizers and schedulers, checks the model is the same on every rank and
     /// takes rank 0's parameters, buffers and optimizer states, and prepares gradient sync.
     func setUp(_ module: some TrainingModule) throws {
-        automatic = module.automaticOptimization
+        optimizationMode = module.automaticOptimization ? .automatic : .manual
+        let automatic = optimizationMode == .automatic
         accumulateGradBatches = initialAccumulateGradBatches
         if !automatic { try refuseAutomaticOptionsInManualOptimization() }
         let (rawOptimizers, frequencies, schedulers) = try module.configureOptimizers().resolved(automatic: automatic)
@@ -128,20 +129,18 @@ extension Trainer {
             for managed in optimizers { try broadcastState(of: managed.optimizer, communicator: communicator) }
         }
         if let seed { randomStream.generator = RandomGenerator(seed: Self.rankStreamSeed(seed, rank: rank)) }
-        makeGradientSyncs(registrationOrder: module.parameters())
-        windowLosses = Array(repeating: (0, 0), count: optimizers.count)
-        let all = optimizers.map { $0.optimizer.allParameters }
-        parametersOutside = all.indices.map { index in
-            let own = Set(all[index].map(ObjectIdentifier.init))
-            var seen = Set<ObjectIdentifier>()
-            return all.joined().filter { !own.contains(ObjectIdentifier($0)) && seen.insert(ObjectIdentifier($0)).inserted }
-        }
+        let optimizerParameters = optimizers.map { $0.optimizer.allParameters }
+        gradientSynchronization = GradientSynchronization(
+            optimizerParameters: optimizerParameters, registrationOrder: module.parameters(),
+            communicator: communicator, compression: gradientCompression)
+        automaticOptimization.prepare(optimizerCount: optimizers.count)
+        toggling.prepare(optimizerParameters: optimizerParameters)
         let bufferTensors = buffers.map(\.tensor)
         audit = checkConsistency.map {
             ParameterAudit(parameters: module.parameters(), buffers: bufferTensors, communicator: communicator, interval: $0)
         }
-        manualReplicaAudit = !automatic && worldSize > 1
-            ? ParameterAudit(parameters: module.parameters(), buffers: bufferTensors, communicator: communicator, interval: 1) : nil
+        manualOptimization.prepare(replicaAudit: !automatic && worldSize > 1
+            ? ParameterAudit(parameters: module.parameters(), buffers: bufferTensors, communicator: communicator, interval: 1) : nil)
         bufferBroadcast = worldSize > 1 && !buffers.isEmpty ? BufferBroadcast(buffers: bufferTensors, communicator: communicator) : nil
         linkBatchNormStatistics(of: module, overRanks: syncBatchNorm && worldSize > 1)
     }
@@ -166,38 +165,5 @@ extension Trainer {
         try TrainerError.require(accumulateGradBatches == 1,
             "automatic gradient accumulation is not supported for manual optimization: remove accumulateGradBatches "
             + "\(accumulateGradBatches) (step every few batches in the training step) or switch to automatic optimization")
-    }
-
-    /// One gradient sync per optimizer over its parameters (in the module's registration
-    /// order), so a step averages only what it updates; one shared sync when optimizers
-    /// share parameters. None in a world of one.
-    private func makeGradientSyncs(registrationOrder: [Tensor]) {
-        gradientsSynced = Array(repeating: false, count: optimizers.count)
-        guard worldSize > 1 else {
-            gradientSyncs = Array(repeating: nil, count: optimizers.count)
-            return
-        }
-        var position: [ObjectIdentifier: Int] = [:]
-        for (index, parameter) in registrationOrder.enumerated() { position[ObjectIdentifier(parameter)] = index }
-        func ordered(_ parameters: [Tensor]) -> [Tensor] {
-            // Parameters outside the module keep the optimizer's order, after the module's.
-            parameters.enumerated().sorted {
-                (position[ObjectIdentifier($0.element)] ?? registrationOrder.count + $0.offset,
-                 $0.offset) < (position[ObjectIdentifier($1.element)] ?? registrationOrder.count + $1.offset, $1.offset)
-            }.map(\.element)
-        }
-        let perOptimizer = optimizers.map { $0.optimizer.allParameters }
-        let total = perOptimizer.map(\.count).reduce(0, +)
-        let distinct = Set(perOptimizer.joined().map(ObjectIdentifier.init)).count
-        if distinct == total {
-            gradientSyncs = perOptimizer.map {
-                GradientSync(parameters: ordered($0), communicator: communicator, compression: gradientCompression)
-            }
-        } else {
-            var seen = Set<ObjectIdentifier>()
-            let union = perOptimizer.joined().filter { seen.insert(ObjectIdentifier($0)).inserted }
-            let shared = GradientSync(parameters: ordered(union), communicator: communicator, compression: gradientCompression)
-            gradientSyncs = Array(repeating: shared, count: optimizers.count)
-        }
     }
 }

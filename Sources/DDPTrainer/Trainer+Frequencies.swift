@@ -33,7 +33,7 @@ extension Trainer {
         case .step:
             // A batch whose steps were all skipped (`nonFiniteLoss: .skip`, or no rank had a
             // loss) did not advance `globalStep`, so it steps no scheduler either.
-            return closesAccumulationWindow && !steppedThisBatch.isEmpty && (batchIndex + 1) % frequency == 0
+            return closesAccumulationWindow && batchSteps.anyStepped && (batchIndex + 1) % frequency == 0
         case .epoch: return (currentEpoch + 1) % frequency == 0
         }
     }

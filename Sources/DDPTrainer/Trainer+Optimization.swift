@@ -13,28 +13,26 @@ extension Trainer {
     func optimizeAutomatically(_ module: some TrainingModule, _ batch: Batch) throws {
         let windowStart = batchIndex % accumulateGradBatches == 0
         let boundary = closesAccumulationWindow
-        // With frequencies the optimizer closing a window need not be the one that opened it:
-        // its window loss covers only the batches it trained on.
-        if windowStart { windowLosses = windowLosses.map { _ in (0, 0) } }
+        if windowStart { automaticOptimization.startWindows() }
         let several = optimizers.count > 1
         for index in activeOptimizerIndices(atBatch: batchIndex) {
             let optimizer = optimizers[index]
             let closure = trainingClosure(module, batch, optimizerIndex: index, windowStart: windowStart, boundary: boundary)
-            if several { toggle(index) }
-            defer { if several { untoggle() } }
+            if several { toggling.toggle(index) }
+            defer { if several { toggling.untoggle() } }
             if boundary {
-                lastClosureHadLoss = true
+                automaticOptimization.lastClosureHadLoss = true
                 try module.optimizerStep(epoch: currentEpoch, batchIndex: batchIndex, optimizer: optimizer,
                                          optimizerIndex: index, closure: closure)
                 // As Lightning, the batch counts as a step whatever the override did with the
                 // optimizer (stepped the raw one, or ran the closure alone), unless the trainer
                 // itself skipped the step.
-                if !steppedThisBatch.contains(index) && !skippedThisBatch.contains(index) { steppedThisBatch.append(index) }
+                batchSteps.noteWindowClosed(by: index)
             } else {
                 _ = try closure()
             }
         }
-        if boundary { windowsCompleted += 1 }
+        if boundary { automaticOptimization.windowClosed() }
     }
 
     private func trainingClosure(
@@ -47,25 +45,23 @@ extension Trainer {
                 try self.callBeforeZeroGradHooks(module, self.optimizers[index])
                 module.optimizerZeroGrad(epoch: self.currentEpoch, batchIndex: self.batchIndex,
                                          optimizer: self.optimizers[index], optimizerIndex: index)
-                self.windowLosses[index] = (0, 0)
+                self.automaticOptimization.startWindow(of: index)
             }
             if let loss {
                 try TrainerError.require(loss.count == 1, "trainingStep must return a one-element loss, got shape \(loss.shape)")
-                self.windowLosses[index].sum += Double(loss.item)
-                self.windowLosses[index].count += 1
+                self.automaticOptimization.add(loss: Double(loss.item), to: index)
                 try self.backward(scale.map { loss * $0 } ?? loss, of: module)
             }
             guard boundary else { return loss?.item ?? .nan }
-            self.synchronizeGradients(of: index)
-            let window = self.windowLosses[index]
-            let local = window.count > 0 ? window.sum / Double(window.count) : nil
+            self.gradientSynchronization.synchronize(index)
+            let local = self.automaticOptimization.meanLoss(of: index)
             let global: Float?
             if self.checksFiniteSteps {
-                (global, self.lastWindowHealth) = self.globalLossAndHealth(local, gradientsOf: index)
+                (global, self.automaticOptimization.lastWindowHealth) = self.globalLossAndHealth(local, gradientsOf: index)
             } else {
                 global = self.globalMean(local)
             }
-            self.lastClosureHadLoss = global != nil
+            self.automaticOptimization.lastClosureHadLoss = global != nil
             return global ?? .nan
         }
     }
@@ -77,7 +73,7 @@ extension Trainer {
         guard let module else { throw TrainerError("an optimizer from configureOptimizers() was stepped outside fit: step it inside trainingStep or its hooks") }
         let index = optimizer.index
         var wrapped: OptimizerClosure?
-        if automatic {
+        if optimizationMode == .automatic {
             var evaluations = 0
             // Lightning's order after the closure: the hooks, then clipping.
             let beforeStep = { [unowned self] in
@@ -100,7 +96,7 @@ extension Trainer {
             var evaluations = 0
             wrapped = { [unowned self] in
                 let local = try closure()
-                self.synchronizeGradients(of: index)
+                self.gradientSynchronization.synchronize(index)
                 evaluations += 1
                 let loss: Float
                 if self.checksFiniteSteps {
@@ -113,15 +109,14 @@ extension Trainer {
                 try self.callBeforeOptimizerStepHooks(module, optimizer)
                 return loss
             }
-        } else if !gradientsSynced[index] {
-            synchronizeGradients(of: index)
+        } else {
+            gradientSynchronization.synchronizeIfNeeded(index)
         }
         let loss: Float?
         do {
-            if !automatic && closure == nil {
+            if optimizationMode == .manual && closure == nil {
                 if checksFiniteSteps {
-                    let (global, health) = globalLossAndHealth(manualLoss, gradientsOf: index)
-                    manualLoss = nil
+                    let (global, health) = globalLossAndHealth(manualOptimization.takePendingLoss(), gradientsOf: index)
                     try admitStep(of: index, loss: global, health: health)
                 }
                 try callBeforeOptimizerStepHooks(module, optimizer)
@@ -129,12 +124,12 @@ extension Trainer {
             loss = try optimizer.optimizer.step(closure: wrapped)
         } catch let skipped as SkippedStep {
             if skipped.nonFinite { countSkippedStep() }
-            if !skippedThisBatch.contains(index) { skippedThisBatch.append(index) }
+            batchSteps.noteSkipped(index)
             return nil
         }
-        gradientsSynced[index] = false
+        gradientSynchronization.stepped(index)
         optimizer.stepCount += 1
-        if !steppedThisBatch.contains(index) { steppedThisBatch.append(index) }
+        batchSteps.noteStepped(index)
         if let loss { lastStepLoss = loss }
         return loss
     }
@@ -142,19 +137,12 @@ extension Trainer {
     /// Checks the first evaluation of an automatic step's closure: a step no rank had a loss
     /// for is skipped; a non-finite one is handled as ``nonFiniteLoss`` says.
     private func checkFirstLoss(_ loss: Float, of index: Int) throws {
-        guard lastClosureHadLoss else { throw SkippedStep() }
+        guard automaticOptimization.lastClosureHadLoss else { throw SkippedStep() }
         guard checksFiniteSteps else { return }
-        try admitStep(of: index, loss: loss, health: lastWindowHealth)
+        try admitStep(of: index, loss: loss, health: automaticOptimization.lastWindowHealth)
     }
 
-    // MARK: Gradients and losses over ranks
-
-    /// Averages the gradients of optimizer `index` over the ranks (a no-op in a world of one).
-    func synchronizeGradients(of index: Int) {
-        guard let sync = gradientSyncs[index] else { return }
-        sync.synchronize()
-        for other in gradientSyncs.indices where gradientSyncs[other] === sync { gradientsSynced[other] = true }
-    }
+    // MARK: Losses over ranks
 
     /// The mean of `local` over the ranks that have a value; `nil` when none has.
     func globalMean(_ local: Double?) -> Float? {
@@ -164,33 +152,18 @@ extension Trainer {
         return buffer[1] > 0 ? Float(buffer[0] / buffer[1]) : nil
     }
 
+    // MARK: Manual optimization's helpers
+
     /// Marks gradients as changed by a backward pass of `loss` (manual optimization), and
     /// keeps the loss for the next step's check (a non-finite one until that step).
-    func noteBackward(loss: Float) {
-        for index in gradientsSynced.indices { gradientsSynced[index] = false }
-        if manualLoss?.isFinite ?? true { manualLoss = Double(loss) }
+    func noteManualBackward(loss: Float) {
+        gradientSynchronization.gradientsChanged()
+        manualOptimization.noteBackward(loss: loss)
     }
 
     /// Syncs optimizer `index`'s gradients before a manual `clipGradients`, so clipping sees
     /// the averaged gradients, and the following step does not average them again.
     func synchronizeBeforeClipping(_ index: Int) {
-        if !automatic && !gradientsSynced[index] { synchronizeGradients(of: index) }
-    }
-
-    // MARK: Toggling
-
-    /// Stops the parameters of the other optimizers from requiring gradients.
-    func toggle(_ index: Int) {
-        untoggle()
-        for parameter in parametersOutside[index] {
-            toggled.append((parameter, parameter.requiresGrad))
-            parameter.requiresGrad = false
-        }
-    }
-
-    /// Restores what ``toggle(_:)`` changed.
-    func untoggle() {
-        for (parameter, required) in toggled.reversed() { parameter.requiresGrad = required }
-        toggled.removeAll(keepingCapacity: true)
+        if optimizationMode == .manual { gradientSynchronization.synchronizeIfNeeded(index) }
     }
 }

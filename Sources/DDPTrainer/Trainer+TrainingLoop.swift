@@ -31,7 +31,7 @@ extension Trainer {
             }
             // A plateau scheduler stepped per batch monitors what that validation logged.
             try stepSchedulers(.step, metricDriven: true)
-            try reachCheckpointBoundary(.batchEnd(stepped: !steppedThisBatch.isEmpty, lastOfEpoch: index + 1 == numTrainingBatches))
+            try reachCheckpointBoundary(.batchEnd(stepped: batchSteps.anyStepped, lastOfEpoch: index + 1 == numTrainingBatches))
             index += 1
             if stopsNow || reachedMaxSteps { break }
         }
@@ -72,21 +72,23 @@ extension Trainer {
         for callback in callbacks { try callback.onTrainBatchStart(self, module, batch: batch, batchIndex: batchIndex) }
         try module.onTrainBatchStart(batch, batchIndex: batchIndex)
 
-        steppedThisBatch.removeAll(keepingCapacity: true)
-        skippedThisBatch.removeAll(keepingCapacity: true)
-        if automatic {
+        batchSteps.startBatch()
+        switch optimizationMode {
+        case .automatic:
             try optimizeAutomatically(module, batch)
-        } else {
+        case .manual:
             _ = try module.trainingStep(batch, batchIndex: batchIndex, optimizerIndex: 0)
         }
         // PyTorch DDP broadcasts rank 0's buffers before each training forward; doing it after
         // the batch instead leaves rank 0's values the same (it keeps its own) and every rank
         // identical wherever buffers are read: validation, checkpoints, the audit.
         bufferBroadcast?.broadcast()
-        if !automatic { try checkReplicasAfterManualBatch() }
+        if optimizationMode == .manual {
+            try manualOptimization.checkReplicas(step: globalStep, epoch: currentEpoch, batchIndex: batchIndex)
+        }
         batchesSeen += 1
         samplesSeen += batch.count * worldSize
-        let stepped = !steppedThisBatch.isEmpty
+        let stepped = batchSteps.anyStepped
         if stepped { globalStep += 1 }
         // From here on this batch is trained: a checkpoint continues after it.
         resumePoint = (currentEpoch, batchIndex + 1)
@@ -165,7 +167,7 @@ extension Trainer {
     /// metric-driven ones (ReduceLROnPlateau) or the others, which Lightning steps at
     /// different points so that a plateau scheduler sees the metrics validation just logged.
     func stepSchedulers(_ interval: SchedulerInterval, metricDriven: Bool) throws {
-        guard automatic, let module else { return }
+        guard optimizationMode == .automatic, let module else { return }
         for entry in resolvedSchedulers where entry.configuration.interval == interval
             && (entry.scheduler is MetricDrivenScheduler) == metricDriven && schedulerIsDue(entry) {
             var metric: Double?

@@ -159,33 +159,15 @@ public final class Trainer {
     /// Replaced only while ``discoverValidationMetricNames(_:loader:)`` runs a batch it does not keep.
     var metrics = MetricStore()
     var resolvedSchedulers: [ResolvedScheduler] = []
-    /// Per optimizer: its gradient sync (`nil` in a world of one).
-    var gradientSyncs: [GradientSync?] = []
-    /// Per optimizer: whether its gradients have been averaged since the last backward.
-    var gradientsSynced: [Bool] = []
-    /// Per optimizer: the parameters of the other optimizers, which toggling freezes.
-    var parametersOutside: [[Tensor]] = []
-    var toggled: [(Tensor, Bool)] = []
     var module: (any TrainingModule)?
-    var automatic = true
-    /// Optimizer indices whose step counts for the current batch (see ``globalStep``).
-    var steppedThisBatch: [Int] = []
-    /// Optimizer indices whose step the trainer skipped during the current batch (no loss on
-    /// any rank, or ``NonFiniteLossPolicy/skip``).
-    var skippedThisBatch: [Int] = []
-    /// Compares the replicas after every manual training step (several ranks only): a step
-    /// on unaveraged gradients must not go unnoticed.
-    var manualReplicaAudit: ParameterAudit?
-    /// Accumulation windows completed (a progress counter kept in checkpoints).
-    var windowsCompleted = 0
-    /// Whether the last closure evaluation had a loss on some rank.
-    var lastClosureHadLoss = true
-    /// Whether the loss and gradients of the last closed accumulation window were finite on every rank.
-    var lastWindowHealth = StepHealth()
-    /// The loss of the last manual backward since the last step (a non-finite one kept).
-    var manualLoss: Double?
-    /// Per optimizer: the sum and count of the losses in the current accumulation window.
-    var windowLosses: [(sum: Double, count: Int)] = []
+    /// Whether the module being fitted optimizes automatically or manually (the last `fit`'s, after it).
+    var optimizationMode = OptimizationMode.automatic
+    /// The pieces one training batch goes through (docs/training-loop.md, "The pieces").
+    let automaticOptimization = AutomaticOptimization()
+    let manualOptimization = ManualOptimization()
+    var gradientSynchronization = GradientSynchronization()
+    let toggling = OptimizerToggling()
+    var batchSteps = BatchSteps()
     var audit: ParameterAudit?
     /// Copies rank 0's buffers to every rank after each training batch (`nil`: one rank, or no buffers).
     var bufferBroadcast: BufferBroadcast?

@@ -120,16 +120,16 @@ extension TrainingModule {
     /// `optimizer.optimizer.step()`) ends `fit` with ``ManualReplicaDriftError`` on every rank.
     public func manualBackward(_ loss: Tensor) throws {
         try TrainerError.require(loss.count == 1, "manualBackward needs a one-element loss, got shape \(loss.shape)")
-        trainer.noteBackward(loss: loss.item)
+        trainer.noteManualBackward(loss: loss.item)
         try trainer.backward(loss, of: self)
     }
 
     /// Lets only `optimizer`'s parameters receive gradients (the others stop requiring them)
     /// until ``untoggleOptimizer(_:)``.
-    public func toggleOptimizer(_ optimizer: ManagedOptimizer) { trainer.toggle(optimizer.index) }
+    public func toggleOptimizer(_ optimizer: ManagedOptimizer) { trainer.toggling.toggle(optimizer.index) }
 
     /// Restores what ``toggleOptimizer(_:)`` changed.
-    public func untoggleOptimizer(_ optimizer: ManagedOptimizer) { trainer.untoggle() }
+    public func untoggleOptimizer(_ optimizer: ManagedOptimizer) { trainer.toggling.untoggle() }
 
     /// Clips `optimizer`'s gradients by joint norm or by value; with no value, nothing.
     /// Called on synchronised gradients, so every rank clips alike.

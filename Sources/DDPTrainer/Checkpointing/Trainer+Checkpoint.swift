@@ -76,7 +76,7 @@ extension Trainer {
             progress: TrainingProgress(
                 epoch: resumePoint.epoch, globalStep: globalStep, batchIndex: resumePoint.batchIndex,
                 batchesInEpoch: numTrainingBatches, batchesSeen: batchesSeen, samplesSeen: samplesSeen,
-                windowsCompleted: windowsCompleted, optimizerStepCounts: optimizers.map(\.stepCount)),
+                windowsCompleted: automaticOptimization.windowsCompleted, optimizerStepCounts: optimizers.map(\.stepCount)),
             run: runShape,
             modelState: module.stateDict(),
             optimizerStates: optimizers.map { $0.optimizer.stateDict() },
@@ -159,7 +159,7 @@ extension Trainer {
         globalStep = progress.globalStep
         batchesSeen = progress.batchesSeen
         samplesSeen = progress.samplesSeen
-        windowsCompleted = progress.windowsCompleted
+        automaticOptimization.windowsCompleted = progress.windowsCompleted
         for (optimizer, count) in zip(optimizers, progress.optimizerStepCounts) { optimizer.stepCount = count }
         metrics.restoreCallbackMetrics(checkpoint.callbackMetrics)
         skippedSteps = Int(checkpoint.callbackMetrics[Self.skippedStepsMetric] ?? 0)

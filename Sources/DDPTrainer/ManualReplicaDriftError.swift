@@ -17,22 +17,3 @@ public struct ManualReplicaDriftError: CollectiveError, Equatable {
             + "its raw optimizer"
     }
 }
-
-extension Trainer {
-    /// After every manual training step on several ranks, checks that the replicas still
-    /// agree: a hash of the parameters and one 8-byte all-gather, while the gradients
-    /// themselves are averaged only where an optimizer steps.
-    ///
-    /// `manualBackward` leaves gradients on their rank until a step or `synchronizeGradients()`,
-    /// so a raw `optimizer.optimizer.step()` in between (in this batch or a later one) would
-    /// update each replica with its own gradients; this makes that an error instead of a
-    /// silent drift.
-    func checkReplicasAfterManualBatch() throws {
-        guard let audit = manualReplicaAudit else { return }
-        do {
-            try audit.checkNow(step: globalStep)
-        } catch let drift as ParameterAuditError {
-            throw ManualReplicaDriftError(epoch: currentEpoch, batchIndex: batchIndex, differingRanks: drift.differingRanks)
-        }
-    }
-}
