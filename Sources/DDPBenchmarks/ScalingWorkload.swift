@@ -28,31 +28,22 @@ public struct ScalingWorkload {
 
     /// The MLP 784-1024-1024-10 with SGD momentum 0.9 (the MLP-L of the benchmarks).
     public static func largeMLP(batchSize: Int = 128) -> ScalingWorkload {
-        ScalingWorkload(
-            name: "mlp-l", summary: "MLP 784-1024-1024-10, batch \(batchSize) per rank", batchSize: batchSize,
-            benchStepsScale: 0.5, optimizerStatePerParameter: 1, speedUpGoal: 1.85,
-            makeModule: {
-                var generator = RandomGenerator(seed: 1)
-                return Classifier(Sequential(Linear(784, 1024, using: &generator), ReLU(), Linear(1024, 1024, using: &generator),
-                                             ReLU(), Linear(1024, 10, using: &generator)))
-            },
-            makeData: { count, generator in
-                TensorDataset(inputs: Tensor.randn([count, 784], using: &generator), labels: (0..<count).map { $0 % 10 })
-            })
+        mlp(name: "mlp-l", sizes: [784, 1024, 1024, 10], batchSize: batchSize, benchStepsScale: 0.5, speedUpGoal: 1.85)
     }
 
     /// The MLP 64-256-256-10 with SGD momentum 0.9 (the MLP-S of the benchmarks).
     public static func smallMLP(batchSize: Int = 64) -> ScalingWorkload {
+        mlp(name: "mlp-s", sizes: [64, 256, 256, 10], batchSize: batchSize, benchStepsScale: 5, speedUpGoal: 1.6)
+    }
+
+    /// A classifier MLP of `sizes` on random inputs, labels `i % 10`.
+    private static func mlp(name: String, sizes: [Int], batchSize: Int, benchStepsScale: Double, speedUpGoal: Double) -> ScalingWorkload {
         ScalingWorkload(
-            name: "mlp-s", summary: "MLP 64-256-256-10, batch \(batchSize) per rank", batchSize: batchSize,
-            benchStepsScale: 5, optimizerStatePerParameter: 1, speedUpGoal: 1.6,
-            makeModule: {
-                var generator = RandomGenerator(seed: 1)
-                return Classifier(Sequential(Linear(64, 256, using: &generator), ReLU(), Linear(256, 256, using: &generator),
-                                             ReLU(), Linear(256, 10, using: &generator)))
-            },
+            name: name, summary: "MLP \(sizes.map(String.init).joined(separator: "-")), batch \(batchSize) per rank",
+            batchSize: batchSize, benchStepsScale: benchStepsScale, optimizerStatePerParameter: 1, speedUpGoal: speedUpGoal,
+            makeModule: { Classifier(multilayerPerceptron(sizes, seed: 1)) },
             makeData: { count, generator in
-                TensorDataset(inputs: Tensor.randn([count, 64], using: &generator), labels: (0..<count).map { $0 % 10 })
+                TensorDataset(inputs: Tensor.randn([count, sizes[0]], using: &generator), labels: (0..<count).map { $0 % 10 })
             })
     }
 

@@ -30,13 +30,13 @@ public struct StepWorkload: Sendable {
     public static let largeMLP = StepWorkload(
         name: "mlp-l", summary: "MLP 784-1024-1024-10, batch 128, SGD momentum", batchSize: 128, stepsPerRoundScale: 1,
         pytorchGoal: .atLeast(1.15), gemmGoal: .atMost(1.10),
-        makeStep: { try classifierStep(mlp([784, 1024, 1024, 10]), input: [128, 784]) })
+        makeStep: { try classifierStep(multilayerPerceptron([784, 1024, 1024, 10], seed: 0), input: [128, 784]) })
 
     /// MLP-S: 64-256-256-10, batch 64, SGD momentum 0.9.
     public static let smallMLP = StepWorkload(
         name: "mlp-s", summary: "MLP 64-256-256-10, batch 64, SGD momentum", batchSize: 64, stepsPerRoundScale: 10,
         pytorchGoal: .atLeast(2.5), gemmGoal: nil,
-        makeStep: { try classifierStep(mlp([64, 256, 256, 10]), input: [64, 64]) })
+        makeStep: { try classifierStep(multilayerPerceptron([64, 256, 256, 10], seed: 0), input: [64, 64]) })
 
     /// CNN: conv(1→32, 3x3) relu conv(32→64, 3x3) relu maxpool 2 fc(9216→10) on 28x28,
     /// batch 64, SGD momentum 0.9.
@@ -116,17 +116,6 @@ public struct StepWorkload: Sendable {
             for _ in 0..<3 { try step() }
             return step
         })
-
-    /// Linear layers of `sizes` with ReLU between them.
-    private static func mlp(_ sizes: [Int]) -> Sequential {
-        var generator = RandomGenerator(seed: 0)
-        var layers: [any Layer] = []
-        for index in 0..<(sizes.count - 1) {
-            layers.append(Linear(sizes[index], sizes[index + 1], using: &generator))
-            if index < sizes.count - 2 { layers.append(ReLU()) }
-        }
-        return Sequential(layers)
-    }
 
     /// Zero grad, forward, cross-entropy on labels `i % 10`, backward and SGD (lr 0.01,
     /// momentum 0.9) on a fixed random batch of `input`'s shape; after three warm-up steps.
