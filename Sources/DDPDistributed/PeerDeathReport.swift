@@ -43,9 +43,16 @@ public enum PeerDeathReport {
     /// Records that this job's end has been explained by a line already, so that no rank adds
     /// another. Safe in a signal handler.
     public static func noteReported() {
+        PeerLinks.announceExplainedEnd()
         guard let marker = state?.marker else { return }
         let file = open(marker, O_WRONLY | O_CREAT, 0o600)
         if file >= 0 { close(file) }
+    }
+
+    /// Whether a rank on this machine with a lower number than this one is still running.
+    public static var isLowerRankAliveOnThisHost: Bool {
+        guard let state else { return false }
+        return zip(state.peerRanks, state.peerPIDs).contains { rank, pid in rank < state.rank && kill(pid, 0) == 0 }
     }
 
     /// Whether a rank has marked the job's end as explained (``noteReported()``).
@@ -67,6 +74,11 @@ public enum PeerDeathReport {
 }
 
 private func peerDeathHandler(_ signal: Int32) {
+    // A rank on another host that went quiet or away, seen through the peer links.
+    if !PeerDeathReport.isReported, !PeerDeathReport.isLowerRankAliveOnThisHost,
+       PeerLinks.reportQuietPeersOnTermination() {
+        PeerDeathReport.noteReported()
+    }
     if let state = PeerDeathReport.state, let marker = state.marker, access(marker, F_OK) != 0 {
         // The dead peer this rank names, if it is the lowest living rank on this machine.
         var dead: Int?
@@ -82,5 +94,7 @@ private func peerDeathHandler(_ signal: Int32) {
             state.lines[dead].withUnsafeBytes { _ = write(2, $0.baseAddress, $0.count) }
         }
     }
+    // The launcher ends this rank: no peer on another host should report it as lost.
+    PeerLinks.announceExplainedEnd()
     raise(signal)
 }

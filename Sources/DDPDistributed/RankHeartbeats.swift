@@ -65,16 +65,20 @@ public final class RankHeartbeats: @unchecked Sendable {
 
     /// Records that this rank is alive at `step`.
     public func beat(step: Int) {
+        PeerLinks.current?.note(step: step)
         // A fixed-width record rewritten in place: a reader never sees a shorter, older tail.
         let record = "\(step) \(Date().timeIntervalSince1970)".padding(toLength: 47, withPad: " ", startingAt: 0) + "\n"
         _ = record.utf8CString.withUnsafeBytes { pwrite(file, $0.baseAddress, 48, 0) }
     }
 
-    /// Every rank's last beat, by rank (`nil`: no readable file, as for a rank on another machine).
+    /// Every rank's last beat, by rank: from its file on this machine, or through its
+    /// ``PeerLinks`` on another host (`nil`: neither).
     public func beats() -> [Beat?] {
         let now = Date().timeIntervalSince1970
         return (0..<worldSize).map { other in
-            guard let text = try? String(contentsOfFile: Self.path(directory, other), encoding: .utf8) else { return nil }
+            guard let text = try? String(contentsOfFile: Self.path(directory, other), encoding: .utf8) else {
+                return PeerLinks.current?.beat(of: other)
+            }
             let fields = text.split(separator: " ", omittingEmptySubsequences: true)
             guard fields.count >= 2, let step = Int(fields[0]),
                   let time = Double(fields[1].trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }

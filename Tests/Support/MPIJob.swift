@@ -74,9 +74,10 @@ public enum MPIJob {
     /// Standard error ends with the script's transport and link-bytes lines.
     public static func runOnCluster(
         _ binary: String, _ arguments: [String], hosts: Int, ranksPerHost: Int = 1, rate: String? = nil,
+        launcherOptions: [String] = [],
         timeout: Double = defaultTimeout, environment extra: [String: String] = [:], filePath: String = #filePath
     ) throws -> JobResult {
-        var launcher = ["--hosts", String(hosts), "--ranks-per-host", String(ranksPerHost)]
+        var launcher = ["--hosts", String(hosts), "--ranks-per-host", String(ranksPerHost)] + launcherOptions
         if let rate { launcher += ["--rate", rate] }
         for (name, value) in extra.sorted(by: { $0.key < $1.key }) { launcher += ["--env", "\(name)=\(value)"] }
         let process = Process()

@@ -1,0 +1,209 @@
+import DDPTensor
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension PeerLinks {
+    /// Seconds between two heartbeats on a link.
+    static let heartbeatInterval = 0.25
+    /// How long a link may be quiet before the SIGTERM handler counts its peer as the reason
+    /// the launcher ended the job: a live peer beats four times a second.
+    static let quietWhenTerminated = 2.0
+
+    /// What one 9-byte record on a link says; the other 8 bytes are the sender's step.
+    enum Record: UInt8 {
+        case heartbeat = 0x68   // "h"
+        /// The sender finished its work: its link closing next is no loss.
+        case goodbye = 0x46     // "F"
+        /// The sender ends for a reason a line has given already (its error, the launcher's
+        /// SIGTERM): no rank needs to report it as lost.
+        case explained = 0x45   // "E"
+    }
+
+    func startMonitor() {
+        Thread { [self] in monitor() }.start()
+    }
+
+    /// Says goodbye on every link and stops watching: this rank's work is done, and its links
+    /// closing at exit is no loss.
+    public func finish() {
+        lock.lock()
+        stopped = true
+        let step = self.step
+        lock.unlock()
+        for link in sockets.indices { Self.send(.goodbye, step: step, on: sockets[link]) }
+    }
+
+    /// Tells every linked peer that this rank's end is explained by a line already, so that
+    /// none reports it as lost. Safe in a signal handler.
+    public static func announceExplainedEnd() {
+        guard let links = current else { return }
+        for link in links.sockets.indices { send(.explained, step: 0, on: links.sockets[link]) }
+    }
+
+    /// Writes one line per linked peer that is disconnected or quiet, when the launcher ends
+    /// this rank; returns whether it wrote any. Safe in a signal handler.
+    static func reportQuietPeersOnTermination() -> Bool {
+        guard let links = current else { return false }
+        let now = MonotonicClock.seconds()
+        var wrote = false
+        for link in links.sockets.indices {
+            let state = LinkState(rawValue: links.states[link]) ?? .open
+            let quiet = state == .open && now - links.lastHeard[link] > quietWhenTerminated
+            guard state == .closed || state == .silent || quiet else { continue }
+            links.terminationLines[link].withUnsafeBytes { _ = write(2, $0.baseAddress, $0.count) }
+            wrote = true
+        }
+        return wrote
+    }
+
+    /// One record on `socket`, without blocking; a full or broken link drops it. Safe in a
+    /// signal handler (no allocation).
+    static func send(_ kind: Record, step: Int, on socket: Int32) {
+        var bytes: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &bytes) { record in
+            record[0] = kind.rawValue
+            record.storeBytes(of: UInt64(truncatingIfNeeded: step).littleEndian, toByteOffset: 1, as: UInt64.self)
+            _ = Glibc.send(socket, record.baseAddress, 9, Int32(MSG_DONTWAIT | MSG_NOSIGNAL))
+        }
+    }
+
+    /// The monitor thread: beats, reads the peers' records, and ends this rank when a peer is lost.
+    private func monitor() {
+        var pending = [[UInt8]](repeating: [], count: sockets.count)
+        var entries = sockets.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        var nextBeat = 0.0
+        var lastLap = MonotonicClock.seconds()
+        var lostSince: Double?
+        while true {
+            lock.lock()
+            let (stopped, step) = (self.stopped, self.step)
+            lock.unlock()
+            if stopped { return }
+            let now = MonotonicClock.seconds()
+            // A long gap means this process itself was suspended: the silence is not the peers'.
+            if now - lastLap > 1 { forgiveSilence(until: now) }
+            lastLap = now
+            if now >= nextBeat {
+                for link in sockets.indices where state(of: link) == .open { Self.send(.heartbeat, step: step, on: sockets[link]) }
+                nextBeat = now + Self.heartbeatInterval
+            }
+            for link in entries.indices {
+                entries[link].fd = state(of: link) == .open ? sockets[link] : -1
+                entries[link].revents = 0
+            }
+            _ = poll(&entries, nfds_t(entries.count), Int32(Self.heartbeatInterval * 1000))
+            for link in entries.indices where entries[link].revents != 0 { read(link, pending: &pending[link]) }
+            markSilentPeers()
+            if lostSince == nil, sockets.indices.contains(where: { [.closed, .silent].contains(state(of: $0)) }) {
+                lostSince = MonotonicClock.seconds()
+            }
+            // A moment for the other ranks of a lost host to close too, so one line names them all.
+            if let lostSince, MonotonicClock.seconds() - lostSince > 0.3 { endJob() }
+        }
+    }
+
+    func state(of link: Int) -> LinkState {
+        lock.lock()
+        defer { lock.unlock() }
+        return LinkState(rawValue: states[link]) ?? .open
+    }
+
+    private func set(_ state: LinkState, of link: Int) {
+        lock.lock()
+        if states[link] == LinkState.open.rawValue { states[link] = state.rawValue }
+        lock.unlock()
+    }
+
+    /// Reads what link `link` has, record by record; notes a link that closed.
+    private func read(_ link: Int, pending: inout [UInt8]) {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(sockets[link], $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if count > 0 {
+                pending += buffer[0..<count]
+                continue
+            }
+            if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) { break }
+            take(&pending, from: link)
+            set(.closed, of: link)   // no effect when it said goodbye or explained its end
+            return
+        }
+        take(&pending, from: link)
+    }
+
+    /// Applies the whole records in `pending` and keeps the rest.
+    private func take(_ pending: inout [UInt8], from link: Int) {
+        let whole = pending.count / 9 * 9
+        guard whole > 0 else { return }
+        let now = MonotonicClock.seconds()
+        for start in stride(from: 0, to: whole, by: 9) {
+            let step = pending[(start + 1)..<(start + 9)].withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+            lock.lock()
+            lastHeard[link] = now
+            peerSteps[link] = Int(truncatingIfNeeded: UInt64(littleEndian: step))
+            lock.unlock()
+            switch Record(rawValue: pending[start]) {
+            case .goodbye, .explained: set(.ended, of: link)
+            case .heartbeat, nil: break
+            }
+        }
+        pending.removeFirst(whole)
+    }
+
+    private func markSilentPeers() {
+        guard let silenceLimit else { return }
+        let now = MonotonicClock.seconds()
+        for link in sockets.indices where state(of: link) == .open {
+            lock.lock()
+            let heard = lastHeard[link]
+            lock.unlock()
+            if now - heard > silenceLimit { set(.silent, of: link) }
+        }
+    }
+
+    private func forgiveSilence(until now: Double) {
+        lock.lock()
+        for link in sockets.indices { lastHeard[link] = max(lastHeard[link], now) }
+        lock.unlock()
+    }
+
+    /// Names the lost peers in one line and ends this rank, unless another rank on this host
+    /// explains the job's end first.
+    private func endJob() -> Never {
+        let exit = { () -> Never in _exit(RankFailure.exitCode) }
+        if PeerDeathReport.isReported { exit() }
+        if PeerDeathReport.isLowerRankAliveOnThisHost {
+            sleep(1)
+            if PeerDeathReport.isReported { exit() }
+        }
+        PeerDeathReport.noteReported()
+        writeToStandardError("swift-ddp: rank \(rank): \(lostPeersDescription()); every rank ends\n")
+        exit()
+    }
+
+    /// The lost peers, grouped by host and by what happened to them.
+    func lostPeersDescription() -> String {
+        var groups: [(host: String, state: LinkState, ranks: [Int])] = []
+        for link in sockets.indices {
+            let state = state(of: link)
+            guard state == .closed || state == .silent else { continue }
+            if let index = groups.firstIndex(where: { $0.host == peerHosts[link] && $0.state == state }) {
+                groups[index].ranks.append(peerRanks[link])
+            } else {
+                groups.append((peerHosts[link], state, [peerRanks[link]]))
+            }
+        }
+        let parts = groups.map { group in
+            let ranks = (group.ranks.count == 1 ? "rank " : "ranks ") + group.ranks.map(String.init).joined(separator: ", ")
+            let why = group.state == .closed
+                ? "its connection closed without a goodbye: the process or its host died"
+                : "nothing heard for \(Int((silenceLimit ?? 0).rounded())) s: its host or its link is down"
+            return "lost \(ranks) on host \(group.host) (\(why))"
+        }
+        return parts.joined(separator: "; ")
+    }
+}
