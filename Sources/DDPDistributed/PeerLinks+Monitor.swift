@@ -49,10 +49,13 @@ extension PeerLinks {
     static func reportQuietPeersOnTermination() -> Bool {
         guard let links = current else { return false }
         let now = MonotonicClock.seconds()
+        // Stopped until just now (SIGSTOP, then the launcher's SIGCONT and SIGTERM): the peers'
+        // records are unread, so their silence tells nothing.
+        let awake = now - links.monitorLap.pointee < 1
         var wrote = false
         for link in links.sockets.indices {
             let state = LinkState(rawValue: links.states[link]) ?? .open
-            let quiet = state == .open && now - links.lastHeard[link] > quietWhenTerminated
+            let quiet = awake && state == .open && now - links.lastHeard[link] > quietWhenTerminated
             guard state == .closed || state == .silent || quiet else { continue }
             links.terminationLines[link].withUnsafeBytes { _ = write(2, $0.baseAddress, $0.count) }
             wrote = true
@@ -87,6 +90,7 @@ extension PeerLinks {
             // A long gap means this process itself was suspended: the silence is not the peers'.
             if now - lastLap > 1 { forgiveSilence(until: now) }
             lastLap = now
+            monitorLap.pointee = now
             if now >= nextBeat {
                 for link in sockets.indices where state(of: link) == .open { Self.send(.heartbeat, step: step, on: sockets[link]) }
                 nextBeat = now + Self.heartbeatInterval

@@ -53,6 +53,9 @@ public final class PeerLinks: @unchecked Sendable {
     let peerSteps: UnsafeMutableBufferPointer<Int>
     /// Per link, a ``LinkState`` raw value.
     let states: UnsafeMutableBufferPointer<UInt8>
+    /// When the monitor thread last went round its loop: long ago means this process was
+    /// suspended, and its peers' silence tells nothing.
+    let monitorLap: UnsafeMutablePointer<Double>
     /// Per link, the line the SIGTERM handler writes when that peer is why the job ends
     /// (prepared now: a signal handler may not allocate).
     let terminationLines: [[UInt8]]
@@ -139,6 +142,8 @@ public final class PeerLinks: @unchecked Sendable {
         peerSteps.initialize(repeating: 0)
         states = .allocate(capacity: sockets.count)
         states.initialize(repeating: LinkState.open.rawValue)
+        monitorLap = .allocate(capacity: 1)
+        monitorLap.initialize(to: MonotonicClock.seconds())
         terminationLines = zip(peerRanks, peerHosts).map { peer, host in
             Array(("swift-ddp: rank \(rank): lost rank \(peer) on host \(host) (disconnected or silent when the "
                 + "launcher ended the job: its process, its host or its link is down); every rank ends\n").utf8)
@@ -147,7 +152,7 @@ public final class PeerLinks: @unchecked Sendable {
 
     /// Whether ranks `a` and `b` get a link: they run on different hosts and, in a large job,
     /// one of them is rank 0 or they are ring neighbours.
-    static func isLinked(_ a: Int, _ b: Int, hosts: [String]) -> Bool {
+    public static func isLinked(_ a: Int, _ b: Int, hosts: [String]) -> Bool {
         guard a != b, hosts[a] != hosts[b] else { return false }
         let count = hosts.count
         if count <= fullMeshLimit { return true }

@@ -10,14 +10,15 @@ import Testing
 struct ClusterFaultTests {
     let tool = MPIJob.binary("swift-ddp")
 
-    @Test(arguments: ["kill", "link-down"])
-    func aLostHostEndsTheJobNamingItsRankAndHostAndTheLastCheckpointResumes(fault: String) throws {
+    /// Host 2 of 2 x 2 ranks killed (ranks 2 and 3), or the link of host 2 of 2 x 1 taken down.
+    @Test(arguments: [("kill", 2), ("link-down", 1)])
+    func aLostHostEndsTheJobNamingItsRanksAndHostAndTheLastCheckpointResumes(fault: String, ranksPerHost: Int) throws {
         let folder = try makeTemporaryFolder()
         let checkpoint = folder + "/checkpoints/last.safetensors"
         // Far more epochs than the fault leaves time for: the job can only end early by the fault.
         let training = ["fit", "--data", "digits", "--max-epochs", "400", "--no-model-summary", "--log-dir", folder]
         let job = try MPIJob.runOnCluster(
-            tool, training + ["--checkpoint-every-n-steps", "5"], hosts: 2,
+            tool, training + ["--checkpoint-every-n-steps", "5"], hosts: 2, ranksPerHost: ranksPerHost,
             launcherOptions: ["--fault", "\(fault):2", "--fault-after", checkpoint], timeout: 150)
         #expect(!job.timedOut, "\(job)")
         #expect(job.exitCode != 0, "\(job)")
@@ -25,14 +26,15 @@ struct ClusterFaultTests {
         let ended = lines.first { $0.hasPrefix("cluster: the job ended ") }
         print("\(fault): " + (lines.filter { $0.hasPrefix("cluster: fault") || $0.contains("lost rank") } + [ended ?? "-"]).joined(separator: " | "))
 
-        // Exactly one line explains the end, and it names rank 1 and host 2 (named ...-h2).
+        // Exactly one line explains the end, and it names host 2's ranks and host 2 (named ...-h2).
         let explanations = lines.filter { $0.hasPrefix("swift-ddp: ") }
         #expect(explanations.count == 1, "\(explanations)")
-        let lost = try #require(explanations.first { $0.contains("lost rank 1 on host ") }, "\(job)")
+        let named = ranksPerHost == 1 ? "lost rank 1 on host " : "lost ranks 2, 3 on host "
+        let lost = try #require(explanations.first { $0.contains(named) }, "\(job)")
         #expect(lost.contains("-h2 "), "\(lost)")
 
         // The last checkpoint is whole and continues the run.
-        let resumed = try MPIJob.run(tool, training.map { $0 == "400" ? "2" : $0 } + ["--resume", checkpoint], ranks: 2)
+        let resumed = try MPIJob.run(tool, training.map { $0 == "400" ? "2" : $0 } + ["--resume", checkpoint], ranks: 2 * ranksPerHost)
         #expect(resumed.exitCode == 0 && !resumed.timedOut, "\(resumed)")
         #expect(resumed.standardOutput.contains("done in "), "\(resumed)")
     }
