@@ -15,6 +15,8 @@ public struct MissingRanks: CustomStringConvertible, Equatable {
     public let ranks: [(rank: Int, reason: Reason)]
     /// The lowest rank that is waiting like this one (heartbeat fresh, at most a step behind).
     public let lowestWaitingRank: Int?
+    /// The hosts of the ranks on other hosts, for the message.
+    public let hosts: [Int: String]
 
     /// Judges `beats` (by rank) as seen by `waitingRank`, which is stuck after `step`; a
     /// heartbeat older than `staleAfter` seconds is stale.
@@ -34,6 +36,7 @@ public struct MissingRanks: CustomStringConvertible, Equatable {
             }
         }
         self.ranks = ranks
+        hosts = Dictionary(uniqueKeysWithValues: beats.enumerated().compactMap { rank, beat in beat?.host.map { (rank, $0) } })
         lowestWaitingRank = lowest.map { min($0, waitingRank) } ?? waitingRank
     }
 
@@ -48,6 +51,7 @@ public struct MissingRanks: CustomStringConvertible, Equatable {
                 + "or the ranks called different collectives"
         }
         let parts = ranks.map { rank, reason in
+            let rank = hosts[rank].map { "\(rank) on host \($0)" } ?? "\(rank)"
             switch reason {
             case .silent(let seconds, let step):
                 return "rank \(rank) (silent for \(Int(seconds.rounded())) s at step \(step): stopped or gone)"

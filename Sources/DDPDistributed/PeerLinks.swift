@@ -164,7 +164,8 @@ public final class PeerLinks: @unchecked Sendable {
         guard let link = peerRanks.firstIndex(of: peer) else { return nil }
         lock.lock()
         defer { lock.unlock() }
-        return RankHeartbeats.Beat(step: peerSteps[link], age: max(0, MonotonicClock.seconds() - lastHeard[link]))
+        return RankHeartbeats.Beat(step: peerSteps[link], age: max(0, MonotonicClock.seconds() - lastHeard[link]),
+                                   host: peerHosts[link])
     }
 
     /// The step this rank announces in its heartbeats.

@@ -22,10 +22,13 @@ public final class RankHeartbeats: @unchecked Sendable {
         public var step: Int
         /// Seconds since the rank's watchdog last wrote.
         public var age: Double
+        /// The rank's host, when it is another than this rank's (heard through ``PeerLinks``).
+        public var host: String?
 
-        public init(step: Int, age: Double) {
+        public init(step: Int, age: Double, host: String? = nil) {
             self.step = step
             self.age = age
+            self.host = host
         }
     }
 

@@ -55,6 +55,7 @@ extension ClusterFaultTests {
         print("stop: " + explanations.joined(separator: " | "))
         #expect(explanations.count == 1, "\(job)")
         #expect(explanations.first?.hasPrefix("swift-ddp: rank 0: no progress for ") == true, "\(job)")
-        #expect(explanations.first?.contains("waiting for rank 1 (silent for ") == true, "\(job)")
+        #expect(explanations.first?.contains("waiting for rank 1 on host ") == true, "\(job)")
+        #expect(explanations.first?.contains("-h2 (silent for ") == true, "\(job)")
     }
 }
