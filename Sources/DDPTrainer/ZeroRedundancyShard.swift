@@ -124,7 +124,7 @@ public final class ZeroRedundancyShard {
 
     private func broadcastPacked(_ tensors: [Tensor], count: Int, from owner: Int) {
         guard count > 0 else { return }
-        if packing.count < count { packing = [Float](repeating: 0, count: Self.packedBroadcastCapacity) }
+        if packing.count < count { packing = [Float](repeating: 0, count: count) }
         let isOwner = communicator.rank == owner
         packing.withUnsafeMutableBufferPointer { flat in
             var offset = 0
