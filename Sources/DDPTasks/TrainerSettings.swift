@@ -115,4 +115,7 @@ extension TrainerSettings {
 }
 
 extension GradientCompression: ExpressibleByArgument {}
-extension Strategy: ExpressibleByArgument {}
+extension Strategy: ExpressibleByArgument, OptionValue {
+    public static var expectation: String { "ddp or zero1" }
+    public var argumentText: String { rawValue }
+}
