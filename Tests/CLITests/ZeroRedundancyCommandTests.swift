@@ -116,6 +116,16 @@ import Testing
         }
     }
 
+    /// `strategy` is a configuration key like the others.
+    @Test func aConfigurationFileChoosesTheStrategy() throws {
+        let bad = BadInputTests()
+        let good = try bad.file("run.yaml", "data: digits\nstrategy: zero1\n")
+        let printed = try CLIRun.run(["--config", good, "--print-config"])
+        #expect(printed.exitCode == 0 && printed.standardOutput.contains("strategy: zero1"), "\(printed)")
+        let wrong = try bad.file("run.yaml", "data: digits\nstrategy: zero3\n")
+        try bad.expectOneLineError(["--config", wrong], containing: [wrong + ":2:11: 'strategy' takes ddp or zero1, got 'zero3'"])
+    }
+
     @Test(arguments: [nil, 2] as [Int?])
     func lbfgsIsRefusedOnEveryRank(ranks: Int?) throws {
         let line = try BadInputTests().expectOneLineError(["--task", "lbfgs", "--strategy", "zero1"], ranks: ranks,
