@@ -57,6 +57,10 @@ public enum ZeroRedundancyBenchmark {
         let ddpTimes = largest(ddp.map(\.seconds)), zero1Times = largest(zero1.map(\.seconds))
         let baseline = largest(ddp.map { Double($0.baselineBytes) } + zero1.map { Double($0.baselineBytes) }).max() ?? 0
         let parameterCount = zip(layerSizes, layerSizes.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 + $1.1 }
+        // The partition deals whole tensors, so the largest share can exceed 1 / ranks.
+        let shapes = zip(layerSizes, layerSizes.dropFirst()).flatMap { [$0.0 * $0.1, $0.1] }
+        let largestShare = Double(ZeroRedundancyPartition(groupSizes: [shapes], worldSize: communicator.worldSize)
+            .elementsPerRank.max() ?? 0) / Double(parameterCount)
         let ranks = communicator.worldSize
         let peakNote = peakResetWorks ? "VmHWM reset before each side" : "VmHWM could not be reset: peaks count from the process start"
         let rss = BenchmarkResult(
@@ -66,7 +70,8 @@ public enum ZeroRedundancyBenchmark {
             reference: "the same under strategy ddp, in alternating rounds",
             value: Int(Measurement.median(zero1Peaks)), referenceValue: Int(Measurement.median(ddpPeaks)),
             pairedRatios: zip(zero1Peaks, ddpPeaks).map { $0 / $1 }, goal: .atMost(0.65),
-            details: [("parameter_bytes", Double(parameterCount * 4)), ("largest_resident_bytes_before_a_side", baseline),
+            details: [("parameter_bytes", Double(parameterCount * 4)), ("largest_owned_share", largestShare),
+                      ("largest_resident_bytes_before_a_side", baseline),
                       ("zero1_peak_above_before_bytes", Measurement.median(zero1Peaks) - baseline),
                       ("ddp_peak_above_before_bytes", Measurement.median(ddpPeaks) - baseline)])
         let step = BenchmarkResult(
