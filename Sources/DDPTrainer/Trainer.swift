@@ -198,6 +198,9 @@ public final class Trainer {
     ///     (overrides `limitTrainBatches` and `limitValBatches`; `nil`, 0 or 0.0: off).
     ///   - numSanityValSteps: validation batches run before training to catch mistakes early,
     ///     their metrics discarded (-1: all; not when resuming).
+    ///   - strategy: ``Strategy/zero1`` keeps on each rank the optimizer state of its share of
+    ///     the parameters only (the same weights as ``Strategy/ddp``, bit for bit); L-BFGS is
+    ///     refused at the start of `fit`.
     /// - Throws: ``TrainerError`` for an option out of range.
     public init(
         maxEpochs: Int? = nil, minEpochs: Int? = nil, maxSteps: Int? = nil, minSteps: Int? = nil, maxTime: Duration? = nil,
