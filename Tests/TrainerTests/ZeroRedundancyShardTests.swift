@@ -74,13 +74,16 @@ import Testing
             .map { $0.map { $0.reduce(1, *) } }, worldSize: worldSize)
         let ownedCounts = (0..<worldSize).map { rank in partition.owners.joined().filter { $0 == rank }.count }
         for (rank, result) in results.enumerated() {
-            #expect(result.0 == expectedWeights, "rank \(rank)'s weights")
+            // Compared first, so that a failure prints the message, not a million numbers.
+            let sameWeights = result.0 == expectedWeights
+            #expect(sameWeights, "rank \(rank)'s weights differ from one Adam's")
             #expect(result.1 == ownedCounts[rank], "rank \(rank) holds state for its \(ownedCounts[rank]) parameters only")
             #expect(result.2 == Self.shapes.count)
             #expect(result.4 == referenceAdam.paramGroups.map(\.lr), "the scheduler's rates reach every group")
         }
         #expect(ownedCounts.allSatisfy { $0 > 0 && $0 < Self.shapes.count })
-        #expect(results[0].3 == expectedState)
+        let sameState = results[0].3 == expectedState
+        #expect(sameState, "the gathered state differs from one Adam's")
     }
 
     /// A state dict of the whole optimizer (from a checkpoint of any strategy) is loaded
@@ -114,7 +117,8 @@ import Testing
             }.map { try! $0.get() }
         }
         let ddp = train(.ddp), zero1 = train(.zero1)
-        #expect(zero1 == ddp)
+        let same = zero1 == ddp
+        #expect(same, "zero1's weights differ from ddp's")
         #expect(ddp[0] != ClassifierModel(seed: 8).parameters().flatMap(\.scalars), "it trained")
     }
 
