@@ -48,6 +48,8 @@ public struct TrainerSettings: ParsableArguments, Sendable {
     public var syncBatchnorm = false
     @Option(help: "How gradients travel between ranks: none (32-bit floats) or bf16 (bfloat16 messages, half the bytes, summed in 32-bit floats; for slow links between machines).")
     public var gradientCompression: GradientCompression = .none
+    @Option(help: "ddp (every rank holds the whole optimizer state) or zero1 (each rank holds and updates the optimizer state of its share of the parameters; the same weights, less memory).")
+    public var strategy: Strategy = .ddp
     @Option(help: "At a NaN or infinite loss or gradient norm: error (stop, naming the step), skip (skip that step on every rank) or continue (step anyway).")
     public var nanPolicy = "error"
     @Option(help: "Seconds without progress after which every waiting rank ends the job, naming the ranks that did not arrive (0: wait forever).")
@@ -113,3 +115,7 @@ extension TrainerSettings {
 }
 
 extension GradientCompression: ExpressibleByArgument {}
+extension Strategy: ExpressibleByArgument, OptionValue {
+    public static var expectation: String { "ddp or zero1" }
+    public var argumentText: String { rawValue }
+}

@@ -20,11 +20,14 @@ public final class ManagedOptimizer {
     /// How many times it has stepped (skipped steps not counted).
     public internal(set) var stepCount = 0
     unowned let trainer: Trainer
+    /// This rank's share of the optimizer under ``Strategy/zero1`` (`nil` under ``Strategy/ddp``).
+    let shard: ZeroRedundancyShard?
 
-    init(_ optimizer: any Optimizer, index: Int, trainer: Trainer) {
+    init(_ optimizer: any Optimizer, index: Int, trainer: Trainer, shard: ZeroRedundancyShard?) {
         self.optimizer = optimizer
         self.index = index
         self.trainer = trainer
+        self.shard = shard
     }
 
     /// The raw optimizer's groups: change `lr` here for a warm-up.

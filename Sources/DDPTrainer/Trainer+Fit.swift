@@ -115,7 +115,10 @@ extension Trainer {
         accumulateGradBatches = initialAccumulateGradBatches
         if !automatic { try refuseAutomaticOptionsInManualOptimization() }
         let (rawOptimizers, frequencies, schedulers) = try module.configureOptimizers().resolved(automatic: automatic)
-        optimizers = rawOptimizers.enumerated().map { ManagedOptimizer($0.element, index: $0.offset, trainer: self) }
+        optimizers = try rawOptimizers.enumerated().map { index, optimizer in
+            let shard = strategy == .zero1 ? try ZeroRedundancyShard(optimizer, communicator: communicator) : nil
+            return ManagedOptimizer(optimizer, index: index, trainer: self, shard: shard)
+        }
         // Manual optimization ignores frequencies and scheduler rules, as Lightning does.
         optimizerFrequencies = automatic ? frequencies : nil
         resolvedSchedulers = schedulers
@@ -128,6 +131,7 @@ extension Trainer {
             broadcastParameters(module.parameters() + buffers.map(\.tensor), communicator: communicator)
             for managed in optimizers { try broadcastState(of: managed.optimizer, communicator: communicator) }
         }
+        for managed in optimizers { managed.shard?.dropForeignState() }
         if let seed { randomStream.generator = RandomGenerator(seed: Self.rankStreamSeed(seed, rank: rank)) }
         let optimizerParameters = optimizers.map { $0.optimizer.allParameters }
         gradientSynchronization = GradientSynchronization(

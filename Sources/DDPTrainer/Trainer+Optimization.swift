@@ -121,7 +121,11 @@ extension Trainer {
                 }
                 try callBeforeOptimizerStepHooks(module, optimizer)
             }
-            loss = try optimizer.optimizer.step(closure: wrapped)
+            if let shard = optimizer.shard {
+                loss = try shard.step(closure: wrapped)
+            } else {
+                loss = try optimizer.optimizer.step(closure: wrapped)
+            }
         } catch let skipped as SkippedStep {
             if skipped.nonFinite { countSkippedStep() }
             batchSteps.noteSkipped(index)

@@ -76,6 +76,9 @@ public final class Trainer {
     public let syncBatchNorm: Bool
     /// How gradient buckets travel between ranks (``GradientCompression``).
     public let gradientCompression: GradientCompression
+    /// Whether every rank holds the whole optimizer state (``Strategy/ddp``) or its share of it
+    /// (``Strategy/zero1``).
+    public let strategy: Strategy
     /// Seconds without progress (a batch trained or validated) after which a rank of a
     /// multi-rank `fit` ends the job, naming the ranks that did not arrive (`nil` or 0: never).
     public let collectiveTimeout: Double?
@@ -195,6 +198,9 @@ public final class Trainer {
     ///     (overrides `limitTrainBatches` and `limitValBatches`; `nil`, 0 or 0.0: off).
     ///   - numSanityValSteps: validation batches run before training to catch mistakes early,
     ///     their metrics discarded (-1: all; not when resuming).
+    ///   - strategy: ``Strategy/zero1`` keeps on each rank the optimizer state of its share of
+    ///     the parameters only (the same weights as ``Strategy/ddp``, bit for bit); L-BFGS is
+    ///     refused at the start of `fit`.
     /// - Throws: ``TrainerError`` for an option out of range.
     public init(
         maxEpochs: Int? = nil, minEpochs: Int? = nil, maxSteps: Int? = nil, minSteps: Int? = nil, maxTime: Duration? = nil,
@@ -206,7 +212,7 @@ public final class Trainer {
         seed: UInt64? = nil, communicator: (any Communicator)? = nil, callbacks: [any Callback] = [],
         loggers: [any MetricsLogger] = [], enableProgressBar: Bool = true, nonFiniteLoss: NonFiniteLossPolicy = .step, checkConsistency: Int? = nil,
         collectiveTimeout: Double? = nil, syncBatchNorm: Bool = false, keepLoggedEvents: Bool = false,
-        gradientCompression: GradientCompression = .none
+        gradientCompression: GradientCompression = .none, strategy: Strategy = .ddp
     ) throws {
         try TrainerError.require((maxEpochs ?? 0) >= 0, "maxEpochs must be >= 0, got \(maxEpochs ?? 0)")
         try TrainerError.require((maxSteps ?? 0) >= 0, "maxSteps must be >= 0, got \(maxSteps ?? 0)")
@@ -281,6 +287,7 @@ public final class Trainer {
         self.syncBatchNorm = syncBatchNorm
         keepsLoggedEvents = keepLoggedEvents
         self.gradientCompression = gradientCompression
+        self.strategy = strategy
     }
 
     /// The seed of rank `rank`'s stream: distinct on every rank, reproducible.

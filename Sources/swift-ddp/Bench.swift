@@ -13,7 +13,8 @@ struct Bench: ParsableCommand {
             trainer (trainer-overhead); all of them by default.
 
             Under mpirun (mpirun -np 2 -x OPENBLAS_NUM_THREADS=1 swift-ddp bench): scaling (scale-mlp-l, \
-            peak-rss-mlp-l, scale-mlp-s, scale-gpt) and sync (sync-mlp-l, sync-10m, sync-bf16-10m); both by default.
+            peak-rss-mlp-l, scale-mlp-s, scale-gpt), sync (sync-mlp-l, sync-10m, sync-bf16-10m) and zero1 \
+            (zero1-rss-adam-10m, zero1-step-adam-10m); all three by default.
 
             --compare-pytorch times PyTorch (bench/pytorch_reference.py, with python3 or the interpreter \
             SWIFT_DDP_PYTHON names) on the one-process workloads, alternating its rounds with ours.
@@ -25,11 +26,13 @@ struct Bench: ParsableCommand {
         case sync
         /// Aggregate samples/s of all ranks against rank 0 alone, and each rank's peak memory.
         case scaling
+        /// Strategy zero1 against ddp: peak memory and step time of Adam over 10M parameters.
+        case zero1
 
-        var isMultiRank: Bool { self == .sync || self == .scaling }
+        var isMultiRank: Bool { self == .sync || self == .scaling || self == .zero1 }
         static let oneProcess = allCases.filter { !$0.isMultiRank }
-        /// Scaling first: its peak memory counts from the start of the process.
-        static let multiRank: [Suite] = [.scaling, .sync]
+        /// Scaling first: its peak memory counts from the start of the process (zero1 resets the peak itself).
+        static let multiRank: [Suite] = [.scaling, .sync, .zero1]
     }
 
     @Argument(help: "Which figures: \(Suite.allCases.map(\.rawValue).joined(separator: ", ")) (default: all that fit the launch).")
@@ -83,7 +86,7 @@ struct Bench: ParsableCommand {
         case .gpt: return try steps(.gpt)
         case .optimizer: return [try OptimizerStepBenchmark.result(repeats: max(rounds, 3) * 2 + 1)]
         case .trainer: return [try TrainerOverheadBenchmark.result(stepsPerRepeat: max(self.steps, 20), repeats: rounds)]
-        case .sync, .scaling: return []
+        case .sync, .scaling, .zero1: return []
         }
     }
 
@@ -114,6 +117,10 @@ struct Bench: ParsableCommand {
                     results.append(GradientSyncBenchmark.compressionResult(
                         name: "sync-bf16-10m", summary: "10M parameters", shapes: GradientSyncBenchmark.modelShapes(parameterCount: 10_000_000),
                         communicator: communicator, repeats: max(rounds, 10)))
+                case .zero1:
+                    // A step of the 10M-parameter MLP takes about six of MLP-L's.
+                    results += try ZeroRedundancyBenchmark.results(
+                        communicator: communicator, steps: max(2, steps / 6), rounds: min(rounds, 5))
                 default: break
                 }
             }

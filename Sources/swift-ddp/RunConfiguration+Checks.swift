@@ -47,6 +47,10 @@ extension RunConfiguration {
                         "--early-stopping-min-delta applies with --early-stopping-patience: give both, or leave it out")
             try require(delta >= 0, "--early-stopping-min-delta must be at least 0, got \(delta)")
         }
+        if trainer.strategy == .zero1 {
+            let lbfgs = settings.task == "lbfgs" || settings.optimizer.name == "lbfgs"
+            try require(!lbfgs, "--strategy zero1 shards the optimizer state parameter by parameter, but L-BFGS keeps one state over all parameters: use --strategy ddp with L-BFGS")
+        }
         try checkRunControls()
         _ = try TaskRegistry.task(named: settings.task)
         if let hidden = settings.model.hidden?.elements {

@@ -40,7 +40,8 @@ extension RunConfiguration {
             logEveryNSteps: trainer.logEveryNSteps, seed: trainer.seed, communicator: communicator,
             callbacks: callbacks, loggers: loggers, nonFiniteLoss: NonFiniteLossPolicy(nanPolicy: trainer.nanPolicy) ?? .stop,
             checkConsistency: trainer.checkConsistency, collectiveTimeout: trainer.collectiveTimeout,
-            syncBatchNorm: trainer.syncBatchnorm, gradientCompression: trainer.gradientCompression)
+            syncBatchNorm: trainer.syncBatchnorm, gradientCompression: trainer.gradientCompression,
+            strategy: trainer.strategy)
     }
 
     /// How many of an epoch's batches `task` trains on: `limit-train-batches`, else the task's default.

@@ -63,6 +63,8 @@ import Testing
             (["--scheduler", "step", "--step-size", "2", "--gamma", "0"], "--gamma"),
             (["--data", "/nonexistent/data.csv"], "no such file"), (["--max-epoch", "3"], "--max-epoch"),
             (["--config", "/nonexistent/run.yaml"], "no such configuration file"), (["--lr"], "--lr"),
+            (["--strategy", "zero2"], "--strategy"), (["--task", "lbfgs", "--strategy", "zero1"], "--strategy zero1"),
+            (["--optimizer", "lbfgs", "--strategy", "zero1"], "--strategy zero1"),
             (["--resume", "/nonexistent/last.safetensors"], "does not exist"), (["--init-from", "/nonexistent/w.safetensors"], "--init-from"),
         ]
         cases += (others + RunControlCommandTests.badRunControls).map { Case(arguments: $0.0, expected: $0.1) }

@@ -79,7 +79,7 @@ extension Trainer {
                 windowsCompleted: automaticOptimization.windowsCompleted, optimizerStepCounts: optimizers.map(\.stepCount)),
             run: runShape,
             modelState: module.stateDict(),
-            optimizerStates: optimizers.map { $0.optimizer.stateDict() },
+            optimizerStates: try optimizers.map { try $0.shard?.gatheredStateDict() ?? $0.optimizer.stateDict() },
             schedulerStates: resolvedSchedulers.map { $0.scheduler.stateDict() },
             callbackStates: callbackStates,
             rankRandomStates: rankRandomStates,
@@ -146,7 +146,10 @@ extension Trainer {
         try CheckpointError.require(checkpoint.progress.optimizerStepCounts.count == optimizers.count,
             "\(source) has step counts for \(checkpoint.progress.optimizerStepCounts.count) optimizers, not \(optimizers.count): the checkpoint is corrupted")
         do {
-            for (optimizer, state) in zip(optimizers, checkpoint.optimizerStates) { try optimizer.optimizer.load(stateDict: state) }
+            // Under zero1 each rank reads the whole state and keeps its share.
+            for (optimizer, state) in zip(optimizers, checkpoint.optimizerStates) {
+                if let shard = optimizer.shard { try shard.load(stateDict: state) } else { try optimizer.optimizer.load(stateDict: state) }
+            }
             for (entry, state) in zip(resolvedSchedulers, checkpoint.schedulerStates) { try entry.scheduler.load(stateDict: state) }
         } catch let error as CheckpointError {
             throw error
