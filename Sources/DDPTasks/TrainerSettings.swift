@@ -114,7 +114,10 @@ extension TrainerSettings {
     }
 }
 
-extension GradientCompression: ExpressibleByArgument {}
+extension GradientCompression: ExpressibleByArgument, OptionValue {
+    public static var expectation: String { "none or bf16" }
+    public var argumentText: String { rawValue }
+}
 extension Strategy: ExpressibleByArgument, OptionValue {
     public static var expectation: String { "ddp or zero1" }
     public var argumentText: String { rawValue }
