@@ -84,6 +84,28 @@ public final class MPICommunicator: Communicator {
               "MPI_Allreduce")
     }
 
+    /// `MPI_Iallreduce` from `buffer` into `result`, with the operation of ``allReduceMean(_:)``:
+    /// on two ranks `(a + b) / 2`, so every element is bitwise what the blocking path gives;
+    /// on more, the sum, divided by the ranks once it has arrived.
+    public func startAllReduceMean(
+        _ buffer: UnsafeMutableBufferPointer<Float>, into result: UnsafeMutableBufferPointer<Float>
+    ) -> any PendingReduction {
+        precondition(buffer.count == result.count, "a reduction of \(buffer.count) elements into \(result.count)")
+        guard worldSize > 1, let source = buffer.baseAddress, let destination = result.baseAddress, buffer.count > 0 else {
+            if let source = buffer.baseAddress, let destination = result.baseAddress {
+                destination.update(from: source, count: buffer.count)
+            }
+            return CompletedReduction()
+        }
+        var request: MPI_Request? = swiftddp_request_null()
+        let pair = worldSize == 2
+        check(MPI_Iallreduce(source, destination, mpiCount(buffer.count), swiftddp_float(),
+                             pair ? pairMean : swiftddp_op_sum(), comm, &request), "MPI_Iallreduce")
+        return MPIPendingReduction(request: request, sumToScale: pair ? nil : result, scale: 1 / Float(worldSize)) {
+            [unowned self] status, call in check(status, call)
+        }
+    }
+
     /// The commutative operation `inout = (in + inout) / 2` on floats, made on first use.
     private lazy var pairMean: MPI_Op? = {
         var op: MPI_Op?

@@ -114,8 +114,14 @@ extension Tensor {
                 return
             }
             pendingGrad = seed.copy()
-            for tensor in topologicalOrder().reversed() {
-                guard let function = tensor.gradFunction, let gradOutput = tensor.pendingGrad else { continue }
+            let order = topologicalOrder()
+            // Only when someone watches (gradient sync across machines): which leaf gradients are final.
+            let observers = BackwardObservers.current
+            var completion = observers.isEmpty ? nil : GradientCompletion(observers: observers, operations: order)
+            for tensor in order.reversed() {
+                guard let function = tensor.gradFunction else { continue }
+                defer { completion?.finished(function) }
+                guard let gradOutput = tensor.pendingGrad else { continue }
                 tensor.pendingGrad = nil
                 guard let run = function.backward else {
                     fatalError("backward through the graph a second time: its buffers were freed after the first pass; pass retainGraph: true to the first backward")

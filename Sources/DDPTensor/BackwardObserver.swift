@@ -1,0 +1,107 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Something that follows backward passes as they run on this thread: told when a leaf's
+/// gradient is final (no later operation of the pass adds to it) and after each operation.
+///
+/// Gradient synchronisation across machines watches backward this way: it starts averaging
+/// a bucket as soon as every gradient in it is final, and moves the transfers on between
+/// operations, so the network works while the rest of backward computes.
+///
+///     BackwardObservers.add(observer)
+///     loss.backward()      // observer.gradientIsFinal(w) for each leaf w, as each is done
+///     BackwardObservers.remove(observer)
+public protocol BackwardObserver: AnyObject {
+    /// No operation of the running pass writes `leaf`'s gradient any more (it may still be
+    /// `nil`, when no operation of the pass produced one).
+    func gradientIsFinal(_ leaf: Tensor)
+    /// One operation of the running pass has sent its gradient to its inputs.
+    func operationFinished()
+}
+
+/// The ``BackwardObserver``s of the calling thread (ranks simulated on threads keep their own).
+public enum BackwardObservers {
+    private final class List {
+        var observers: [any BackwardObserver] = []
+    }
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { pointer in
+            if let pointer { Unmanaged<AnyObject>.fromOpaque(pointer).release() }
+        }
+        return key
+    }()
+
+    private static var list: List {
+        if let existing = pthread_getspecific(key) {
+            return Unmanaged<List>.fromOpaque(existing).takeUnretainedValue()
+        }
+        let made = List()
+        pthread_setspecific(key, Unmanaged.passRetained(made).toOpaque())
+        return made
+    }
+
+    /// The observers of this thread, in the order they were added.
+    static var current: [any BackwardObserver] {
+        guard let existing = pthread_getspecific(key) else { return [] }
+        return Unmanaged<List>.fromOpaque(existing).takeUnretainedValue().observers
+    }
+
+    /// Makes `observer` follow this thread's backward passes (once, however often it is added).
+    public static func add(_ observer: any BackwardObserver) {
+        let list = list
+        if !list.observers.contains(where: { $0 === observer }) { list.observers.append(observer) }
+    }
+
+    /// Stops `observer` following this thread's backward passes.
+    public static func remove(_ observer: any BackwardObserver) {
+        guard pthread_getspecific(key) != nil else { return }
+        list.observers.removeAll { $0 === observer }
+    }
+}
+
+/// Counts, for one backward pass, the operations still to run that write each leaf's
+/// gradient, and tells the observers when a leaf has none left.
+struct GradientCompletion {
+    private let observers: [any BackwardObserver]
+    /// Per leaf that wants a gradient: the operations of the pass that have it as an input.
+    private var remaining: [ObjectIdentifier: Int] = [:]
+
+    /// Counts the leaf inputs of `operations` (the tensors backward will visit).
+    init(observers: [any BackwardObserver], operations: [Tensor]) {
+        self.observers = observers
+        for tensor in operations {
+            guard let function = tensor.gradFunction else { continue }
+            for leaf in Self.leaves(of: function) { remaining[ObjectIdentifier(leaf), default: 0] += 1 }
+        }
+    }
+
+    /// `function` has run (or was skipped, having received no gradient): its leaves have one
+    /// writer fewer; those with none left are final.
+    mutating func finished(_ function: GradFunction) {
+        for leaf in Self.leaves(of: function) {
+            let key = ObjectIdentifier(leaf)
+            guard let count = remaining[key] else { continue }
+            if count > 1 {
+                remaining[key] = count - 1
+            } else {
+                remaining[key] = nil
+                for observer in observers { observer.gradientIsFinal(leaf) }
+            }
+        }
+        for observer in observers { observer.operationFinished() }
+    }
+
+    /// The distinct inputs of `function` that are leaves wanting a gradient.
+    private static func leaves(of function: GradFunction) -> [Tensor] {
+        var found: [Tensor] = []
+        for input in function.inputs where input.isLeaf && input.requiresGrad && !found.contains(where: { $0 === input }) {
+            found.append(input)
+        }
+        return found
+    }
+}
