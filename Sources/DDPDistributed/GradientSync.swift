@@ -17,7 +17,7 @@ import DDPTensor
 /// When every rank runs on one machine, the buckets lie in memory the ranks share
 /// (``Communicator/makeSharedReductionBuffer(count:)``) and the ranks average them in place
 /// together, each its own slice, without the transport's copies; otherwise each bucket is
-/// averaged by one `allReduce`, and ``overlapNextBackward()`` lets backward start each
+/// averaged by one reduction through the transport, and ``overlapNextBackward()`` lets backward start each
 /// bucket's reduction as soon as it has written the bucket's last gradient (see
 /// ``OverlappedReduction``):
 ///
@@ -126,7 +126,7 @@ public final class GradientSync {
         return groups
     }
 
-    /// Starts bucket reductions during backward, where the buckets travel through the transport.
+    /// Averages the buckets where they travel through the transport, during backward or not.
     private var overlap: OverlappedReduction?
 
     /// Whether ``overlapNextBackward()`` has an effect: the ranks average through the
@@ -154,13 +154,12 @@ public final class GradientSync {
     /// Afterwards each parameter's ``Tensor/grad`` is its bucket view holding the mean over
     /// ranks (a rank without a gradient contributes zeros), or `nil` when no rank had one.
     ///
-    /// One blocking all-reduce per bucket, or, after ``overlapNextBackward()``, a wait for the
-    /// reductions backward started (and a start for those it could not). Overlapping one
-    /// bucket's reduction with the next one's here, after backward, was measured and did not
-    /// help: Open MPI moves a non-blocking collective on only inside MPI calls. A bucket in
-    /// shared memory is summed and scaled in one pass by the ranks together instead.
+    /// Through the transport, one ``Communicator/startAllReduceMean(_:into:)`` per bucket
+    /// (`MPI_Iallreduce`), in bucket order, and a wait for all; after
+    /// ``overlapNextBackward()`` backward has started some or all of them already. A bucket
+    /// in shared memory is summed and scaled in one pass by the ranks together instead.
     public func synchronize() {
-        if let overlap, overlap.isArmed {
+        if let overlap {
             overlap.complete { finish($0) }
             return
         }

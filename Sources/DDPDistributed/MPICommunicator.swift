@@ -23,13 +23,29 @@ public final class MPICommunicator: Communicator {
         if let instance { return instance }
         var initialized: Int32 = 0
         MPI_Initialized(&initialized)
-        if initialized == 0 { MPI_Init(nil, nil) }
+        if initialized == 0 {
+            chooseNonblockingAllReduce()
+            MPI_Init(nil, nil)
+        }
         let world: MPI_Comm = swiftddp_comm_world()
         // Failed calls return codes that ``check(_:_:)`` turns into a message naming the rank.
         _ = swiftddp_set_errors_return(world)
         let made = MPICommunicator(comm: world)
         instance = made
         return made
+    }
+
+    /// Asks Open MPI for recursive doubling in `MPI_Iallreduce` on fewer than 4 ranks, unless
+    /// the environment already names an algorithm. There its default is a binomial tree:
+    /// on two ranks one rank sends its buffer, the other the result, one after the other,
+    /// where recursive doubling exchanges both at once; across two simulated hosts that
+    /// halved the reduction of MLP-L's gradients (`swift-ddp bench overlap`, BENCHMARKS.md).
+    /// Every rank reads the same environment, so every rank runs the same algorithm.
+    private static func chooseNonblockingAllReduce() {
+        let name = "OMPI_MCA_coll_libnbc_iallreduce_algorithm"
+        guard getenv(name) == nil, let size = getenv("OMPI_COMM_WORLD_SIZE").flatMap({ Int(String(cString: $0)) }),
+              size < 4 else { return }
+        setenv(name, "4", 0)
     }
 
     /// `true` when this process was started by `mpirun` (or another PMIx launcher).

@@ -1,18 +1,21 @@
 import DDPTensor
 
-/// Averages a ``GradientSync``'s buckets while backward still runs, where the buckets travel
-/// through the transport (across machines): each bucket's reduction starts
-/// (``Communicator/startAllReduceMean(_:into:)``, `MPI_Iallreduce` over MPI) as soon as
-/// backward has written the last of its gradients, transfers move on between backward's
-/// operations, and ``GradientSync/synchronize()`` only waits.
+/// Averages a ``GradientSync``'s buckets where they travel through the transport (across
+/// machines), with one ``Communicator/startAllReduceMean(_:into:)`` each (`MPI_Iallreduce`
+/// over MPI). Armed (``GradientSync/overlapNextBackward()``), it starts each bucket's
+/// reduction as soon as backward has written the last of its gradients, moves the transfers
+/// on between backward's operations, and ``GradientSync/synchronize()`` only waits;
+/// otherwise `synchronize()` starts them all and waits. Both ways run the same reductions,
+/// so a run's numbers do not depend on whether it overlapped.
 ///
 /// Buckets start in their order on every rank (a bucket that is ready waits for the ones
 /// before it), so the ranks start the same reductions in the same order whatever their
-/// graphs: a bucket with a gradient that backward did not write (an unused parameter, a
-/// frozen one) starts in `synchronize()` with the rest after it, as the blocking path
-/// would. Each bucket is prepared exactly as the blocking path prepares it and reduced with
-/// the same operation, so the means are the same; on two ranks bitwise the same (`(a + b) / 2`
-/// is one rounding whatever the algorithm).
+/// graphs. A parameter outside the pass's graph (unused, frozen) holds its bucket back for
+/// nothing: its gradient is final before the pass begins. A gradient of the graph that an
+/// operation did not write after all keeps its bucket until `synchronize()`. Each bucket is prepared
+/// exactly as for a blocking `allReduceMean` and reduced with the same operation; on two
+/// ranks the means are bitwise those of `MPI_Allreduce` (`(a + b) / 2` is one rounding
+/// whatever the algorithm), on more the sums may be added in another order.
 ///
 /// The mean arrives in a buffer of its own and is copied into the bucket in `synchronize()`:
 /// until then the gradients keep this rank's values, so code that reads them after backward
@@ -32,6 +35,8 @@ final class OverlappedReduction: BackwardObserver {
     private var nextToStart = 0
     /// The oldest started bucket whose reduction may still be on its way.
     private var oldestPending = 0
+    /// Backward passes since ``arm()``.
+    private var passes = 0
     /// Whether the next backward pass may start reductions (see ``arm()``).
     private(set) var isArmed = false
     /// Buckets started while backward ran, over the object's life (for tests and benchmarks).
@@ -64,15 +69,33 @@ final class OverlappedReduction: BackwardObserver {
     func arm() {
         precondition(nextToStart == 0, "gradient sync was armed again before synchronize() finished the last reductions")
         unfinished = buckets.map(\.parameterIndices.count)
+        passes = 0
         isArmed = true
         BackwardObservers.add(self)
     }
 
+    func backwardWillRun(writing leaves: Set<ObjectIdentifier>) {
+        passes += 1
+        for (parameter, bucket) in bucketOfParameter {
+            if passes > 1 {
+                // A reduction reads its bucket until synchronize(): writing it would send a mix of two passes.
+                precondition(!leaves.contains(parameter) || bucket >= nextToStart,
+                             "a second backward pass writes gradients that gradient sync is already averaging; "
+                                + "call synchronize() first, or overlapNextBackward() only before the last backward")
+            } else if !leaves.contains(parameter) {
+                finished(bucket)
+            }
+        }
+    }
+
     func gradientIsFinal(_ leaf: Tensor) {
-        guard let bucket = bucketOfParameter[ObjectIdentifier(leaf)] else { return }
-        // Its reduction reads the bucket: writing it again would send a mix of two passes.
-        precondition(bucket >= nextToStart,
-                     "a second backward pass wrote gradients that gradient sync is already averaging; call synchronize() between them")
+        // Only the first pass after arm() counts: later ones may only touch unstarted buckets.
+        guard passes == 1, let bucket = bucketOfParameter[ObjectIdentifier(leaf)] else { return }
+        finished(bucket)
+    }
+
+    /// One more gradient of `bucket` is final: start every bucket that is ready, in order.
+    private func finished(_ bucket: Int) {
         unfinished[bucket] -= 1
         while nextToStart < buckets.count && unfinished[nextToStart] == 0 {
             start(nextToStart)

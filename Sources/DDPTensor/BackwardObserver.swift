@@ -15,6 +15,9 @@ import Darwin
 ///     loss.backward()      // observer.gradientIsFinal(w) for each leaf w, as each is done
 ///     BackwardObservers.remove(observer)
 public protocol BackwardObserver: AnyObject {
+    /// A pass is about to run; `leaves` are the leaves whose gradient it may write (every
+    /// other leaf's gradient is final for this pass already).
+    func backwardWillRun(writing leaves: Set<ObjectIdentifier>)
     /// No operation of the running pass writes `leaf`'s gradient any more (it may still be
     /// `nil`, when no operation of the pass produced one).
     func gradientIsFinal(_ leaf: Tensor)
@@ -78,6 +81,8 @@ struct GradientCompletion {
             guard let function = tensor.gradFunction else { continue }
             for leaf in Self.leaves(of: function) { remaining[ObjectIdentifier(leaf), default: 0] += 1 }
         }
+        let written = Set(remaining.keys)
+        for observer in observers { observer.backwardWillRun(writing: written) }
     }
 
     /// `function` has run (or was skipped, having received no gradient): its leaves have one
