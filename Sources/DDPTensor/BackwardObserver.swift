@@ -68,8 +68,10 @@ public enum BackwardObservers {
 }
 
 /// Counts, for one backward pass, the operations still to run that write each leaf's
-/// gradient, and tells the observers when a leaf has none left.
-struct GradientCompletion {
+/// gradient, and tells the observers when a leaf has none left: as soon as the last of them
+/// has written it (``BackwardContext/withGradient(of:_:)``), before that operation's other
+/// work, so that a reduction can start while, say, a linear layer computes its input's gradient.
+final class GradientCompletion {
     private let observers: [any BackwardObserver]
     /// Per leaf that wants a gradient: the operations of the pass that have it as an input.
     private var remaining: [ObjectIdentifier: Int] = [:]
@@ -85,9 +87,24 @@ struct GradientCompletion {
         for observer in observers { observer.backwardWillRun(writing: written) }
     }
 
+    /// The running operation, whose inputs are `inputs`, has written `leaf`'s gradient: final
+    /// if no later operation writes it and this one does not again (`leaf` is one input only).
+    func wrote(_ leaf: Tensor, among inputs: [Tensor]) {
+        let key = ObjectIdentifier(leaf)
+        // An operation's backward writes each input once (withGradient once per input index).
+        precondition(!announced.contains(key), "a backward operation wrote a leaf's gradient twice (shape \(leaf.shape))")
+        guard remaining[key] == 1, inputs.lazy.filter({ $0 === leaf }).count == 1 else { return }
+        remaining[key] = nil
+        announced.insert(key)
+        for observer in observers { observer.gradientIsFinal(leaf) }
+    }
+
+    /// Leaves announced final by ``wrote(_:among:)``.
+    private var announced = Set<ObjectIdentifier>()
+
     /// `function` has run (or was skipped, having received no gradient): its leaves have one
     /// writer fewer; those with none left are final.
-    mutating func finished(_ function: GradFunction) {
+    func finished(_ function: GradFunction) {
         for leaf in Self.leaves(of: function) {
             let key = ObjectIdentifier(leaf)
             guard let count = remaining[key] else { continue }
