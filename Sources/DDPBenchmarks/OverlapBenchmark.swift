@@ -33,12 +33,18 @@ public enum OverlapBenchmark {
         let labels = (0..<batch).map { $0 % 10 }
 
         enum Mode { case compute, blocking, overlapped }
+        /// Seconds spent in synchronize() since the last reset, per mode.
+        var syncSeconds: [Double] = [0, 0]
         func step(_ mode: Mode) throws {
             for parameter in parameters { parameter.grad = nil }
             let loss = crossEntropy(model(inputs), targets: labels)
             if mode == .overlapped { sync.overlapNextBackward() }
             loss.backward()
-            if mode != .compute { sync.synchronize() }
+            if mode != .compute {
+                let start = MonotonicClock.seconds()
+                sync.synchronize()
+                syncSeconds[mode == .blocking ? 0 : 1] += MonotonicClock.seconds() - start
+            }
             try optimizer.step()
         }
         let count = sync.buckets.reduce(0) { $0 + $1.byteCount } / MemoryLayout<Float>.stride
@@ -75,12 +81,16 @@ public enum OverlapBenchmark {
         let startedBefore = sync.bucketsStartedDuringBackward
         var compute: [Double] = [], allReduces: [Double] = [], nonblocking: [Double] = []
         var blocking: [Double] = [], overlapped: [Double] = []
+        var syncWaits: [Double] = [], overlappedWaits: [Double] = []
         for _ in 0..<rounds {
+            syncSeconds = [0, 0]
             compute.append(try time { try step(.compute) })
             allReduces.append(time(allReduce))
             nonblocking.append(time(nonblockingAllReduce))
             blocking.append(try time { try step(.blocking) })
             overlapped.append(try time { try step(.overlapped) })
+            syncWaits.append(syncSeconds[0] / Double(steps))
+            overlappedWaits.append(syncSeconds[1] / Double(steps))
         }
         let startedPerStep = Double(sync.bucketsStartedDuringBackward - startedBefore) / Double(rounds * steps)
         let againstBlocking = zip(overlapped, blocking).map { $0 / $1 }
@@ -103,6 +113,8 @@ public enum OverlapBenchmark {
             pairedRatios: againstBlocking, goal: .atMost(0.9),
             details: [("compute_ms", ms(compute)), ("allreduce_ms", ms(allReduces)), ("iallreduce_ms", ms(nonblocking)),
                       ("step_ms", ms(blocking)),
+                      // Rank 0's time inside synchronize(): all of the sync, or what backward left.
+                      ("sync_ms", ms(syncWaits)), ("overlap_sync_wait_ms", ms(overlappedWaits)),
                       ("overlap_step_ms", ms(overlapped)), ("overlap_vs_compute_ratio", median(againstCompute)),
                       ("overlap_vs_step_ratio", median(againstBlocking)), ("hidden_sync_fraction", median(hidden)),
                       ("buckets", Double(sync.buckets.count)), ("buckets_started_in_backward", startedPerStep)])
