@@ -62,7 +62,9 @@ final class OverlappedReduction: BackwardObserver {
     }
 
     deinit {
-        for result in results { result?.deallocate() }
+        // A reduction still on its way (a sync dropped after an error) may write its result
+        // yet: that buffer is left to it.
+        for (result, reduction) in zip(results, pending) where reduction?.test() ?? true { result?.deallocate() }
     }
 
     /// Lets the next backward pass on this thread start the buckets whose gradients it finishes.

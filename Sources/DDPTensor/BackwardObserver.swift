@@ -28,7 +28,12 @@ public protocol BackwardObserver: AnyObject {
 /// The ``BackwardObserver``s of the calling thread (ranks simulated on threads keep their own).
 public enum BackwardObservers {
     private final class List {
-        var observers: [any BackwardObserver] = []
+        /// Held weakly: an observer that is gone (a sync dropped after an error) stops observing.
+        var entries: [Weak] = []
+    }
+
+    private struct Weak {
+        weak var observer: (any BackwardObserver)?
     }
 
     private static let key: pthread_key_t = {
@@ -51,19 +56,21 @@ public enum BackwardObservers {
     /// The observers of this thread, in the order they were added.
     static var current: [any BackwardObserver] {
         guard let existing = pthread_getspecific(key) else { return [] }
-        return Unmanaged<List>.fromOpaque(existing).takeUnretainedValue().observers
+        return Unmanaged<List>.fromOpaque(existing).takeUnretainedValue().entries.compactMap(\.observer)
     }
 
-    /// Makes `observer` follow this thread's backward passes (once, however often it is added).
+    /// Makes `observer` follow this thread's backward passes (once, however often it is
+    /// added), until it is removed or released: the list does not keep it alive.
     public static func add(_ observer: any BackwardObserver) {
         let list = list
-        if !list.observers.contains(where: { $0 === observer }) { list.observers.append(observer) }
+        list.entries.removeAll { $0.observer == nil }
+        if !list.entries.contains(where: { $0.observer === observer }) { list.entries.append(Weak(observer: observer)) }
     }
 
     /// Stops `observer` following this thread's backward passes.
     public static func remove(_ observer: any BackwardObserver) {
         guard pthread_getspecific(key) != nil else { return }
-        list.observers.removeAll { $0 === observer }
+        list.entries.removeAll { $0.observer == nil || $0.observer === observer }
     }
 }
 

@@ -85,6 +85,22 @@ private struct Replica {
         #expect(results[0].0.grads == results[1].0.grads, "the ranks hold the same means")
     }
 
+    /// A sync released while armed (a fit that ended with an error) no longer follows backward.
+    @Test func aSyncReleasedWhileArmedStopsObserving() throws {
+        let grads = try onRanks(2) { group in
+            let w = Tensor([1, 2], requiresGrad: true)
+            let communicator = StartRecording(group)
+            do {
+                let sync = GradientSync(parameters: [w], communicator: communicator)
+                sync.overlapNextBackward()
+            }
+            (w * w).sum().backward()
+            #expect(communicator.startedCounts.isEmpty)
+            return w.grad?.scalars
+        }
+        #expect(grads == [[2, 4], [2, 4]])
+    }
+
     /// Backward finishes `a` (registered first, so in the last bucket) before `b`; the bucket
     /// of `a` still starts after `b`'s, so that every rank starts them in the same order.
     @Test func aReadyBucketWaitsForTheBucketsBeforeIt() throws {
