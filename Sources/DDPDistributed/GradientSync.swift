@@ -17,9 +17,9 @@ import DDPTensor
 /// When every rank runs on one machine, the buckets lie in memory the ranks share
 /// (``Communicator/makeSharedReductionBuffer(count:)``) and the ranks average them in place
 /// together, each its own slice, without the transport's copies; otherwise each bucket is
-/// averaged by one reduction through the transport, and ``overlapNextBackward()`` lets backward start each
-/// bucket's reduction as soon as it has written the bucket's last gradient (see
-/// ``OverlappedReduction``):
+/// averaged by one reduction through the transport, and ``overlapNextBackward()`` lets
+/// backward start each bucket's reduction as soon as it has written the bucket's last
+/// gradient (see ``OverlappedReduction``):
 ///
 ///     sync.overlapNextBackward()   // before the backward whose gradients synchronize() averages
 ///     loss.backward()              // buckets start as they fill
@@ -63,7 +63,8 @@ public final class GradientSync {
     ///     memory and with compression, ``defaultTransportBucketCapacityBytes`` otherwise.
     ///   - sharedMemory: lay the buckets in memory the ranks share, when they all run on one
     ///     machine and the communicator offers it (``Communicator/makeSharedReductionBuffer(count:)``);
-    ///     `false` always averages with ``Communicator/allReduce(_:_:)``.
+    ///     `false` always averages through the transport
+    ///     (``Communicator/startAllReduceMean(_:into:)``).
     ///   - compression: how buckets travel; ``GradientCompression/bf16`` averages through
     ///     bfloat16 messages on any layout, never in shared memory, so that a run's numbers
     ///     do not depend on where its ranks are placed.
