@@ -21,6 +21,7 @@ static inline MPI_Comm swiftddp_comm_null(void) { return MPI_COMM_NULL; }
 static inline int swiftddp_comm_type_shared(void) { return MPI_COMM_TYPE_SHARED; }
 static inline int swiftddp_mode_nocheck(void) { return MPI_MODE_NOCHECK; }
 static inline MPI_Status *swiftddp_status_ignore(void) { return MPI_STATUS_IGNORE; }
+static inline MPI_Request swiftddp_request_null(void) { return MPI_REQUEST_NULL; }
 
 // Makes failed calls on `comm` return an error code instead of aborting inside MPI, so the
 // caller can turn the code into a message that names the rank.

@@ -116,7 +116,7 @@ public enum GradientSyncBenchmark {
     }
 
     /// The figure `name`: synchronize through bfloat16 messages (``GradientCompression/bf16``)
-    /// against the 32-bit `MPI_Allreduce` path on the same gradients, in alternating rounds;
+    /// against the 32-bit path through the transport on the same gradients, in alternating rounds;
     /// a collective on every rank. Its goal (half the bytes, so at most 0.55x) holds where the
     /// link, not the memory, bounds the sync: between machines (`launch/cluster --rate 1gbit`).
     public static func compressionResult(
@@ -149,7 +149,7 @@ public enum GradientSyncBenchmark {
             summary: "gradient sync of \(summary) (\(parameterCount) parameters) over \(communicator.worldSize) ranks "
                 + "as bfloat16 (all-to-all, fp32 sums, all-gather)",
             medianMilliseconds: median(compressedTimes.dropFirst()) * 1000,
-            reference: "the 32-bit MPI_Allreduce path on the same gradients",
+            reference: "the 32-bit path through the transport (MPI_Iallreduce) on the same gradients",
             referenceMilliseconds: median(plainTimes.dropFirst()) * 1000,
             pairedRatios: ratios, goal: .atMost(0.55))
     }

@@ -38,6 +38,28 @@ public protocol Communicator: AnyObject {
     /// Averages `buffer` element-wise across ranks, in place (by default a sum, then a pass
     /// that divides by the number of ranks).
     func allReduceMean(_ buffer: UnsafeMutableBufferPointer<Float>)
+    /// Starts averaging `buffer` element-wise across ranks into `result` (as many elements),
+    /// as ``allReduceMean(_:)`` would in place, and returns at once where the transport allows
+    /// (by default it finishes before returning). Until ``PendingReduction/wait()`` returns,
+    /// `buffer` must not change and `result` must not be touched. A collective: every rank
+    /// starts the same reductions in the same order.
+    func startAllReduceMean(
+        _ buffer: UnsafeMutableBufferPointer<Float>, into result: UnsafeMutableBufferPointer<Float>
+    ) -> any PendingReduction
+}
+
+/// A reduction started by ``Communicator/startAllReduceMean(_:into:)``.
+public protocol PendingReduction: AnyObject {
+    /// Moves the reduction on if it can without waiting; `true` once it is complete.
+    func test() -> Bool
+    /// Returns when the result is in place.
+    func wait()
+}
+
+/// A reduction that was complete when it started.
+final class CompletedReduction: PendingReduction {
+    func test() -> Bool { true }
+    func wait() {}
 }
 
 extension Communicator {
@@ -82,6 +104,18 @@ extension Communicator {
 
     public func allReduceMean(_ buffer: UnsafeMutableBufferPointer<Float>) {
         allReduceSumThenScale(buffer)
+    }
+
+    /// Blocking: copies `buffer` into `result` and averages it there with ``allReduceMean(_:)``.
+    public func startAllReduceMean(
+        _ buffer: UnsafeMutableBufferPointer<Float>, into result: UnsafeMutableBufferPointer<Float>
+    ) -> any PendingReduction {
+        precondition(buffer.count == result.count, "a reduction of \(buffer.count) elements into \(result.count)")
+        if let source = buffer.baseAddress, let destination = result.baseAddress {
+            destination.update(from: source, count: buffer.count)
+        }
+        allReduceMean(result)
+        return CompletedReduction()
     }
 
     /// The sum over ranks, then one pass dividing it by the number of ranks.

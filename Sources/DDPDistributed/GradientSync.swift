@@ -17,7 +17,13 @@ import DDPTensor
 /// When every rank runs on one machine, the buckets lie in memory the ranks share
 /// (``Communicator/makeSharedReductionBuffer(count:)``) and the ranks average them in place
 /// together, each its own slice, without the transport's copies; otherwise each bucket is
-/// averaged by one `allReduce`.
+/// averaged by one reduction through the transport, and ``overlapNextBackward()`` lets
+/// backward start each bucket's reduction as soon as it has written the bucket's last
+/// gradient (see ``OverlappedReduction``):
+///
+///     sync.overlapNextBackward()   // before the backward whose gradients synchronize() averages
+///     loss.backward()              // buckets start as they fill
+///     sync.synchronize()           // waits
 ///
 /// Parameters without a gradient need no extra collective: each bucket carries one flag
 /// per parameter after its gradients, summed by the same all-reduce. A parameter whose
@@ -32,6 +38,11 @@ public final class GradientSync {
     /// with Open MPI's shared-memory transport, 25 MiB buckets synchronised 10M parameters
     /// faster than 4 or 8 MiB ones (see `GradientSyncBenchmark` in DDPBenchmarks, `swift-ddp bench sync`).
     public static let defaultBucketCapacityBytes = 25 << 20
+
+    /// The default bucket size where buckets travel through the transport (across machines),
+    /// so that backward fills the first ones early and their reductions overlap the rest of
+    /// it (measured with `swift-ddp bench overlap` on simulated hosts; see BENCHMARKS.md).
+    public static let defaultTransportBucketCapacityBytes = 4 << 20
 
     /// The synchronised parameters, in registration order.
     public let parameters: [Tensor]
@@ -48,19 +59,21 @@ public final class GradientSync {
     /// - Parameters:
     ///   - parameters: in registration order, each once; the same list on every rank.
     ///   - bucketCapacityBytes: the most gradient bytes in one bucket; a larger parameter
-    ///     gets a bucket of its own.
+    ///     gets a bucket of its own. By default ``defaultBucketCapacityBytes`` in shared
+    ///     memory and with compression, ``defaultTransportBucketCapacityBytes`` otherwise.
     ///   - sharedMemory: lay the buckets in memory the ranks share, when they all run on one
     ///     machine and the communicator offers it (``Communicator/makeSharedReductionBuffer(count:)``);
-    ///     `false` always averages with ``Communicator/allReduce(_:_:)``.
+    ///     `false` always averages through the transport
+    ///     (``Communicator/startAllReduceMean(_:into:)``).
     ///   - compression: how buckets travel; ``GradientCompression/bf16`` averages through
     ///     bfloat16 messages on any layout, never in shared memory, so that a run's numbers
     ///     do not depend on where its ranks are placed.
     public init(
         parameters: [Tensor], communicator: any Communicator,
-        bucketCapacityBytes: Int = GradientSync.defaultBucketCapacityBytes, sharedMemory: Bool = true,
+        bucketCapacityBytes: Int? = nil, sharedMemory: Bool = true,
         compression: GradientCompression = .none
     ) {
-        precondition(bucketCapacityBytes > 0, "bucketCapacityBytes must be positive, got \(bucketCapacityBytes)")
+        precondition(bucketCapacityBytes ?? 1 > 0, "bucketCapacityBytes must be positive, got \(bucketCapacityBytes ?? 0)")
         var seen = Set<ObjectIdentifier>()
         for (index, parameter) in parameters.enumerated() {
             precondition(seen.insert(ObjectIdentifier(parameter)).inserted,
@@ -69,8 +82,34 @@ public final class GradientSync {
         self.parameters = parameters
         self.communicator = communicator
 
-        // Reverse registration order, cut whenever the next gradient would overflow the bucket.
-        let capacity = max(1, bucketCapacityBytes / MemoryLayout<Float>.stride)
+        func reducedCount(_ indices: [Int]) -> Int { indices.reduce(0) { $0 + parameters[$1].count } + indices.count }
+        var groups = Self.bucketLayout(parameters, capacityBytes: bucketCapacityBytes ?? Self.defaultBucketCapacityBytes)
+        // The first bucket asks whether shared memory is offered; its answer holds for all.
+        let firstShared = sharedMemory && compression == .none && !groups.isEmpty
+            ? communicator.makeSharedReductionBuffer(count: reducedCount(groups[0])) : nil
+        let throughTransport = firstShared == nil && compression == .none && communicator.worldSize > 1
+        if throughTransport && bucketCapacityBytes == nil {
+            groups = Self.bucketLayout(parameters, capacityBytes: Self.defaultTransportBucketCapacityBytes)
+        }
+        buckets = groups.enumerated().map { position, indices in
+            let shared = position == 0 ? firstShared
+                : firstShared != nil ? communicator.makeSharedReductionBuffer(count: reducedCount(indices)) : nil
+            return GradientBucket(parameterIndices: indices, parameters: parameters, sharedBuffer: shared)
+        }
+        compressedExchanges = buckets.map { bucket in
+            compression == .bf16 && communicator.worldSize > 1
+                ? CompressedExchange(count: bucket.reducedElements.count, worldSize: communicator.worldSize) : nil
+        }
+        overlap = throughTransport && !buckets.isEmpty
+            ? OverlappedReduction(buckets: buckets, parameters: parameters, communicator: communicator) { [unowned self] in
+                self.prepare($0)
+            } : nil
+    }
+
+    /// Parameter indices per bucket: reverse registration order, cut whenever the next
+    /// gradient would overflow the bucket.
+    private static func bucketLayout(_ parameters: [Tensor], capacityBytes: Int) -> [[Int]] {
+        let capacity = max(1, capacityBytes / MemoryLayout<Float>.stride)
         var groups: [[Int]] = []
         var current: [Int] = []
         var filled = 0
@@ -85,15 +124,27 @@ public final class GradientSync {
             filled += count
         }
         if !current.isEmpty { groups.append(current) }
-        buckets = groups.map { indices in
-            let count = indices.reduce(0) { $0 + parameters[$1].count } + indices.count
-            let shared = sharedMemory && compression == .none ? communicator.makeSharedReductionBuffer(count: count) : nil
-            return GradientBucket(parameterIndices: indices, parameters: parameters, sharedBuffer: shared)
-        }
-        compressedExchanges = buckets.map { bucket in
-            compression == .bf16 && communicator.worldSize > 1
-                ? CompressedExchange(count: bucket.reducedElements.count, worldSize: communicator.worldSize) : nil
-        }
+        return groups
+    }
+
+    /// Averages the buckets where they travel through the transport, during backward or not.
+    private var overlap: OverlappedReduction?
+
+    /// Whether ``overlapNextBackward()`` has an effect: the ranks average through the
+    /// transport (not in shared memory, without compression).
+    public var overlapsBackward: Bool { overlap != nil }
+
+    /// Buckets whose reduction started while backward ran, since this sync was made.
+    public var bucketsStartedDuringBackward: Int { overlap?.startedDuringBackward ?? 0 }
+
+    /// Lets the next backward pass on this thread start each bucket's reduction as soon as it
+    /// has written the bucket's last gradient; the next ``synchronize()`` waits for them.
+    /// Call it before the backward pass whose gradients the next `synchronize()` averages,
+    /// never before one that only accumulates (its gradients are not final), and on every
+    /// rank alike. Between that backward and `synchronize()`, gradients may be read but
+    /// not changed. Nothing happens where buckets lie in shared memory (faster there).
+    public func overlapNextBackward() {
+        overlap?.arm()
     }
 
     /// Per bucket, the buffers of its bfloat16 averaging (with ``GradientCompression/bf16``).
@@ -104,11 +155,15 @@ public final class GradientSync {
     /// Afterwards each parameter's ``Tensor/grad`` is its bucket view holding the mean over
     /// ranks (a rank without a gradient contributes zeros), or `nil` when no rank had one.
     ///
-    /// One blocking all-reduce per bucket: overlapping a bucket's averaging with the next
-    /// bucket's `MPI_Iallreduce` was measured and did not help, most likely because Open MPI
-    /// moves a non-blocking collective forward only inside MPI calls. A bucket in shared
-    /// memory is summed and scaled in one pass by the ranks together instead.
+    /// Through the transport, one ``Communicator/startAllReduceMean(_:into:)`` per bucket
+    /// (`MPI_Iallreduce`), in bucket order, and a wait for all; after
+    /// ``overlapNextBackward()`` backward has started some or all of them already. A bucket
+    /// in shared memory is summed and scaled in one pass by the ranks together instead.
     public func synchronize() {
+        if let overlap {
+            overlap.complete { finish($0) }
+            return
+        }
         for (bucket, compressed) in zip(buckets, compressedExchanges) {
             prepare(bucket)
             if let compressed {
@@ -125,7 +180,7 @@ public final class GradientSync {
     }
 
     /// Puts every gradient of `bucket` in place and sets its "has a gradient" flags.
-    private func prepare(_ bucket: GradientBucket) {
+    func prepare(_ bucket: GradientBucket) {
         let flags = bucket.flags
         for (slot, index) in bucket.parameterIndices.enumerated() {
             let parameter = parameters[index]

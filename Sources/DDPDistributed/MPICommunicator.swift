@@ -23,13 +23,29 @@ public final class MPICommunicator: Communicator {
         if let instance { return instance }
         var initialized: Int32 = 0
         MPI_Initialized(&initialized)
-        if initialized == 0 { MPI_Init(nil, nil) }
+        if initialized == 0 {
+            chooseNonblockingAllReduce()
+            MPI_Init(nil, nil)
+        }
         let world: MPI_Comm = swiftddp_comm_world()
         // Failed calls return codes that ``check(_:_:)`` turns into a message naming the rank.
         _ = swiftddp_set_errors_return(world)
         let made = MPICommunicator(comm: world)
         instance = made
         return made
+    }
+
+    /// Asks Open MPI for recursive doubling in `MPI_Iallreduce` on fewer than 4 ranks, unless
+    /// the environment already names an algorithm. There its default is a binomial tree:
+    /// on two ranks one rank sends its buffer, the other the result, one after the other,
+    /// where recursive doubling exchanges both at once; across two simulated hosts that
+    /// halved the reduction of MLP-L's gradients (`swift-ddp bench overlap`, BENCHMARKS.md).
+    /// Every rank reads the same environment, so every rank runs the same algorithm.
+    private static func chooseNonblockingAllReduce() {
+        let name = "OMPI_MCA_coll_libnbc_iallreduce_algorithm"
+        guard getenv(name) == nil, let size = getenv("OMPI_COMM_WORLD_SIZE").flatMap({ Int(String(cString: $0)) }),
+              size < 4 else { return }
+        setenv(name, "4", 0)
     }
 
     /// `true` when this process was started by `mpirun` (or another PMIx launcher).
@@ -82,6 +98,28 @@ public final class MPICommunicator: Communicator {
         }
         check(MPI_Allreduce(swiftddp_in_place(), base, mpiCount(buffer.count), swiftddp_float(), pairMean, comm),
               "MPI_Allreduce")
+    }
+
+    /// `MPI_Iallreduce` from `buffer` into `result`, with the operation of ``allReduceMean(_:)``:
+    /// on two ranks `(a + b) / 2`, so every element is bitwise what the blocking path gives;
+    /// on more, the sum, divided by the ranks once it has arrived.
+    public func startAllReduceMean(
+        _ buffer: UnsafeMutableBufferPointer<Float>, into result: UnsafeMutableBufferPointer<Float>
+    ) -> any PendingReduction {
+        precondition(buffer.count == result.count, "a reduction of \(buffer.count) elements into \(result.count)")
+        guard worldSize > 1, let source = buffer.baseAddress, let destination = result.baseAddress, buffer.count > 0 else {
+            if let source = buffer.baseAddress, let destination = result.baseAddress {
+                destination.update(from: source, count: buffer.count)
+            }
+            return CompletedReduction()
+        }
+        var request: MPI_Request? = swiftddp_request_null()
+        let pair = worldSize == 2
+        check(MPI_Iallreduce(source, destination, mpiCount(buffer.count), swiftddp_float(),
+                             pair ? pairMean : swiftddp_op_sum(), comm, &request), "MPI_Iallreduce")
+        return MPIPendingReduction(request: request, sumToScale: pair ? nil : result, scale: 1 / Float(worldSize)) {
+            [unowned self] status, call in check(status, call)
+        }
     }
 
     /// The commutative operation `inout = (in + inout) / 2` on floats, made on first use.

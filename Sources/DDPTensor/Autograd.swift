@@ -22,6 +22,8 @@ public struct BackwardContext {
     /// The gradient of the loss with respect to the operation's output.
     public let gradOutput: Tensor
     let inputs: [Tensor]
+    /// Told when a leaf's gradient is written for the last time in the pass (when observed).
+    var completion: GradientCompletion? = nil
 
     /// Whether input `index` wants a gradient.
     public func needsGrad(_ index: Int) -> Bool { inputs[index].requiresGrad }
@@ -49,6 +51,7 @@ public struct BackwardContext {
                 body(grad.data, false)
                 input.grad = grad
             }
+            completion?.wrote(input, among: inputs)
         } else if let pending = input.pendingGrad {
             body(pending.data, true)
         } else {
@@ -114,13 +117,19 @@ extension Tensor {
                 return
             }
             pendingGrad = seed.copy()
-            for tensor in topologicalOrder().reversed() {
-                guard let function = tensor.gradFunction, let gradOutput = tensor.pendingGrad else { continue }
+            let order = topologicalOrder()
+            // Only when someone watches (gradient sync across machines): which leaf gradients are final.
+            let observers = BackwardObservers.current
+            let completion = observers.isEmpty ? nil : GradientCompletion(observers: observers, operations: order)
+            for tensor in order.reversed() {
+                guard let function = tensor.gradFunction else { continue }
+                defer { completion?.finished(function) }
+                guard let gradOutput = tensor.pendingGrad else { continue }
                 tensor.pendingGrad = nil
                 guard let run = function.backward else {
                     fatalError("backward through the graph a second time: its buffers were freed after the first pass; pass retainGraph: true to the first backward")
                 }
-                run(BackwardContext(gradOutput: gradOutput, inputs: function.inputs))
+                run(BackwardContext(gradOutput: gradOutput, inputs: function.inputs, completion: completion))
                 if !retainGraph { function.backward = nil }
             }
         }

@@ -94,10 +94,8 @@ extension Tensor {
         let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
         return record(result, name: "linear", inputs: inputs) { ctx in
             let g = ctx.gradOutput.data
-            ctx.withGradient(of: 0) { dX, accumulate in      // dX = dY · W
-                BLAS.gemm(transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures,
-                          a: g, b: weight.data, beta: accumulate ? 1 : 0, c: dX)
-            }
+            // The parameters' gradients first: across machines their reduction can then start
+            // while dX is computed.
             ctx.withGradient(of: 1) { dW, accumulate in      // dW = dYᵀ · X
                 BLAS.gemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows,
                           a: g, b: input.data, beta: accumulate ? 1 : 0, c: dW)
@@ -110,6 +108,10 @@ extension Tensor {
                         for j in 0..<outFeatures { dB[j] += row[j] }
                     }
                 }
+            }
+            ctx.withGradient(of: 0) { dX, accumulate in      // dX = dY · W
+                BLAS.gemm(transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures,
+                          a: g, b: weight.data, beta: accumulate ? 1 : 0, c: dX)
             }
         }
     }

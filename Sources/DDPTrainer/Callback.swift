@@ -22,6 +22,7 @@ public protocol Callback: AnyObject {
     func onTrainStart(_ trainer: Trainer, _ module: any TrainingModule) throws
     func onTrainEnd(_ trainer: Trainer, _ module: any TrainingModule) throws
     func onBeforeBackward(_ trainer: Trainer, _ module: any TrainingModule, loss: Tensor) throws
+    /// Gradients may be read here, not changed (see ``TrainingModule/onAfterBackward()``).
     func onAfterBackward(_ trainer: Trainer, _ module: any TrainingModule) throws
     func onBeforeOptimizerStep(_ trainer: Trainer, _ module: any TrainingModule, optimizer: ManagedOptimizer, optimizerIndex: Int) throws
     func onBeforeZeroGrad(_ trainer: Trainer, _ module: any TrainingModule, optimizer: ManagedOptimizer) throws

@@ -58,6 +58,12 @@ final class GradientSynchronization {
         for other in syncs.indices where syncs[other] === sync { synced[other] = true }
     }
 
+    /// The next backward pass is the last before optimizer `index`'s gradients are averaged:
+    /// across machines, its buckets may start averaging while it runs.
+    func overlapNextBackward(_ index: Int) {
+        syncs[index]?.overlapNextBackward()
+    }
+
     /// Averages optimizer `index`'s gradients unless they are averaged already.
     func synchronizeIfNeeded(_ index: Int) {
         if !synced[index] { synchronize(index) }

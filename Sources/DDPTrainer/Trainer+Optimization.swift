@@ -50,6 +50,8 @@ extension Trainer {
             if let loss {
                 try TrainerError.require(loss.count == 1, "trainingStep must return a one-element loss, got shape \(loss.shape)")
                 self.automaticOptimization.add(loss: Double(loss.item), to: index)
+                // Only the window's last backward: the others' gradients are not final.
+                if boundary { self.gradientSynchronization.overlapNextBackward(index) }
                 try self.backward(scale.map { loss * $0 } ?? loss, of: module)
             }
             guard boundary else { return loss?.item ?? .nan }

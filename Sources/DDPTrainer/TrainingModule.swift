@@ -102,7 +102,9 @@ public protocol TrainingModule: Module {
     /// optimization divided by `accumulateGradBatches`); also in ``manualBackward(_:)``.
     func onBeforeBackward(_ loss: Tensor) throws
     /// After each backward pass: gradients hold this rank's own values (averaged over the
-    /// ranks only at the optimizer step).
+    /// ranks only at the optimizer step). Read them here, change them in
+    /// ``onBeforeOptimizerStep(_:optimizerIndex:)``: across machines, the last backward of
+    /// a step has already started averaging them.
     func onAfterBackward() throws
     /// Before each optimizer step and its clipping, gradients averaged over the ranks: the
     /// place to inspect or log them (see ``GradientNormMonitor``). In manual optimization,

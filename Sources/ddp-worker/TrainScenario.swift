@@ -27,6 +27,8 @@ struct TrainConfiguration: ParsableArguments {
     var bucketBytes = 512
     @Option(parsing: .unconditional, help: "How gradient buckets travel: none or bf16.")
     var compression = "none"
+    @Option(help: "Where buckets go through the transport: overlapped (reductions start during the last backward of a step), after-backward (all start in synchronize()) or allreduce (one blocking MPI_Allreduce each, the path without MPI_Iallreduce).")
+    var sync = SyncMode.overlapped
     @Option(name: .customLong("audit"), parsing: .unconditional,
             help: "Audit the parameters every this many steps; 0 turns the audit off.")
     var auditInterval = 0
@@ -60,6 +62,11 @@ struct TrainConfiguration: ParsableArguments {
             throw ValidationError("--steps, --batch, --hidden, --accumulate and --bucket-bytes must be positive")
         }
     }
+}
+
+/// When the gradient buckets' reductions start (``TrainConfiguration/sync``).
+enum SyncMode: String, ExpressibleByArgument {
+    case overlapped, afterBackward = "after-backward", allreduce
 }
 
 /// An error this scenario injects on purpose.
@@ -110,7 +117,8 @@ func train(_ configuration: TrainConfiguration, communicator: any Communicator) 
 
     try verifySameModel(namedShapes: named.map { ($0.name, $0.tensor.shape) }, communicator: communicator)
     broadcastParameters(parameters, communicator: communicator)
-    let sync = GradientSync(parameters: parameters, communicator: communicator,
+    let sync = GradientSync(parameters: parameters,
+                            communicator: configuration.sync == .allreduce ? BlockingReductions(communicator) : communicator,
                             bucketCapacityBytes: configuration.bucketBytes,
                             compression: GradientCompression(rawValue: configuration.compression) ?? .none)
     let audit = configuration.auditInterval > 0
@@ -127,18 +135,22 @@ func train(_ configuration: TrainConfiguration, communicator: any Communicator) 
         if rank == configuration.stopRank && step == configuration.stopStep { break }
         precondition(!(rank == configuration.crashRank && step == configuration.crashStep),
                      "injected crash at step \(step)")
-        var stepLoss: Double = 0
+        var localLosses: [Double] = []
         for micro in 0..<configuration.accumulate {
             if micro == 0 { for parameter in parameters { parameter.grad = nil } }
             let window = (step * configuration.accumulate + micro) * configuration.globalBatch
             let mine = (0..<perRank).map { sample(window + rank + $0 * worldSize) }
             let x = Tensor(mine.flatMap(\.x), shape: [perRank, features])
             let loss = crossEntropy(model(x), targets: mine.map(\.label)) * (1 / Float(configuration.accumulate))
+            // The last micro-batch's backward may start the reductions: its gradients are final.
+            if micro == configuration.accumulate - 1 && configuration.sync == .overlapped { sync.overlapNextBackward() }
             loss.backward()
-            stepLoss += communicator.mean([Double(loss.item)])[0]
+            localLosses.append(Double(loss.item))
         }
         // Only at the step boundary: the micro-batches accumulated locally in the buckets.
         sync.synchronize()
+        // After the sync: no other collective may come between the reductions backward started.
+        let stepLoss = localLosses.reduce(0) { $0 + communicator.mean([$1])[0] }
         guard unused.grad == nil else {
             throw ScenarioFailure(description: "an unused parameter got a gradient from the sync at step \(step)")
         }
@@ -169,7 +181,9 @@ func train(_ configuration: TrainConfiguration, communicator: any Communicator) 
     if communicator.isRoot {
         let values = parameters.flatMap(\.scalars).map { String(describing: $0) }.joined(separator: ",")
         print("{\"final\":true,\"ranks\":\(worldSize),\"fingerprint\":\"\(String(fingerprint, radix: 16))\","
-              + "\"shared_memory\":\(sync.buckets.allSatisfy(\.isInSharedMemory)),\"parameters\":[\(values)]}")
+              + "\"shared_memory\":\(sync.buckets.allSatisfy(\.isInSharedMemory)),\"overlaps\":\(sync.overlapsBackward),"
+              + "\"buckets\":\(sync.buckets.count),\"buckets_started_in_backward\":\(sync.bucketsStartedDuringBackward),"
+              + "\"parameters\":[\(values)]}")
     }
     fflush(nil)   // every output stream: the parent reads lines as they come
 }

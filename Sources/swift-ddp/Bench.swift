@@ -13,8 +13,9 @@ struct Bench: ParsableCommand {
             trainer (trainer-overhead); all of them by default.
 
             Under mpirun (mpirun -np 2 -x OPENBLAS_NUM_THREADS=1 swift-ddp bench): scaling (scale-mlp-l, \
-            peak-rss-mlp-l, scale-mlp-s, scale-gpt), sync (sync-mlp-l, sync-10m, sync-bf16-10m) and zero1 \
-            (zero1-rss-adam-10m, zero1-step-adam-10m); all three by default.
+            peak-rss-mlp-l, scale-mlp-s, scale-gpt), sync (sync-mlp-l, sync-10m, sync-bf16-10m), zero1 \
+            (zero1-rss-adam-10m, zero1-step-adam-10m) and overlap (overlap-mlp-l; across simulated hosts: \
+            launch/cluster --hosts 2 --rate 1gbit -- swift-ddp bench overlap); all by default.
 
             --compare-pytorch times PyTorch (bench/pytorch_reference.py, with python3 or the interpreter \
             SWIFT_DDP_PYTHON names) on the one-process workloads, alternating its rounds with ours.
@@ -28,11 +29,13 @@ struct Bench: ParsableCommand {
         case scaling
         /// Strategy zero1 against ddp: peak memory and step time of Adam over 10M parameters.
         case zero1
+        /// MLP-L's step with its gradient reductions started during backward, against the blocking sync.
+        case overlap
 
-        var isMultiRank: Bool { self == .sync || self == .scaling || self == .zero1 }
+        var isMultiRank: Bool { self == .sync || self == .scaling || self == .zero1 || self == .overlap }
         static let oneProcess = allCases.filter { !$0.isMultiRank }
         /// Scaling first: its peak memory counts from the start of the process (zero1 resets the peak itself).
-        static let multiRank: [Suite] = [.scaling, .sync, .zero1]
+        static let multiRank: [Suite] = [.scaling, .sync, .zero1, .overlap]
     }
 
     @Argument(help: "Which figures: \(Suite.allCases.map(\.rawValue).joined(separator: ", ")) (default: all that fit the launch).")
@@ -43,12 +46,18 @@ struct Bench: ParsableCommand {
     @Option(help: "Alternating rounds per comparison.") var rounds = 7
     @Option(help: "Only this model in bench scaling: \(ScalingWorkload.all.map(\.name).joined(separator: ", ")).")
     var workload: String?
+    @Option(name: .customLong("bucket-mib"),
+            help: "Gradient bucket capacity of bench overlap in MiB (default: the sync's own for the transport path).")
+    var bucketMiB: Double?
     @Flag(help: "Print one JSON object {\"machine\": ..., \"results\": [...]} instead of a table.") var json = false
     @Flag(help: "Also time PyTorch on the same models in this run, alternating rounds (needs torch).")
     var comparePytorch = false
 
     func validate() throws {
         guard steps > 0, rounds > 0 else { throw ValidationError("--steps and --rounds must be positive") }
+        if let bucketMiB, !(bucketMiB > 0 && bucketMiB <= 1024) {
+            throw ValidationError("--bucket-mib must be more than 0 and at most 1024, got \(bucketMiB)")
+        }
         if let workload, !ScalingWorkload.all.contains(where: { $0.name == workload }) {
             throw ValidationError("no workload named '\(workload)'; choose one of \(ScalingWorkload.all.map(\.name).joined(separator: ", "))")
         }
@@ -86,7 +95,7 @@ struct Bench: ParsableCommand {
         case .gpt: return try steps(.gpt)
         case .optimizer: return [try OptimizerStepBenchmark.result(repeats: max(rounds, 3) * 2 + 1)]
         case .trainer: return [try TrainerOverheadBenchmark.result(stepsPerRepeat: max(self.steps, 20), repeats: rounds)]
-        case .sync, .scaling, .zero1: return []
+        case .sync, .scaling, .zero1, .overlap: return []
         }
     }
 
@@ -121,6 +130,10 @@ struct Bench: ParsableCommand {
                     // A step of the 10M-parameter MLP takes about six of MLP-L's.
                     results += try ZeroRedundancyBenchmark.results(
                         communicator: communicator, steps: max(2, steps / 6), rounds: min(rounds, 5))
+                case .overlap:
+                    results.append(try OverlapBenchmark.result(
+                        communicator: communicator, steps: max(3, steps / 6), rounds: rounds,
+                        bucketCapacityBytes: bucketMiB.map { Int($0 * 1_048_576) }))
                 default: break
                 }
             }

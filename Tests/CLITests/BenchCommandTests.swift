@@ -56,7 +56,7 @@ import Testing
     @Test func twoRanksPrintTheScalingMemoryAndSyncFigures() throws {
         let object = try benchJSON(["--workload", "mlp-s", "--steps", "2", "--rounds", "2"], ranks: 2)
         #expect(try checkedNames(object, ranks: 2) == ["scale-mlp-s", "peak-rss-mlp-s", "sync-mlp-l", "sync-10m", "sync-bf16-10m",
-                                                       "zero1-rss-adam-10m", "zero1-step-adam-10m"])
+                                                       "zero1-rss-adam-10m", "zero1-step-adam-10m", "overlap-mlp-l"])
     }
 
     @Test func comparingWithPyTorchWithoutTorchIsOneLine() throws {

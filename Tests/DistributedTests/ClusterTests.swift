@@ -95,6 +95,17 @@ struct ClusterTests {
         }
     }
 
+    /// Across two hosts, the buckets' `MPI_Iallreduce` started during backward gives bitwise the
+    /// weights of one blocking `MPI_Allreduce` per bucket.
+    @Test func overlappedSyncAcrossTwoHostsMatchesTheBlockingOneBitwise() throws {
+        func run(_ mode: String) throws -> OverlapJobTests.Final {
+            try OverlapJobTests.final(of: MPIJob.runOnCluster(worker, ["train", "--sync", mode, "--audit", "1"], hosts: 2))
+        }
+        let overlapped = try run("overlapped"), blocking = try run("allreduce")
+        #expect(overlapped.startedInBackward == overlapped.buckets * 8 && blocking.startedInBackward == 0, "\(overlapped)")
+        #expect(overlapped.parameters == blocking.parameters && overlapped.fingerprint == blocking.fingerprint)
+    }
+
     /// A checkpoint written by 2 hosts x 2 ranks resumes on 4 hosts x 1 rank and ends with the
     /// parameters of the uninterrupted run, bit for bit (same ranks, same data, same
     /// all-reduce; only the placement changed).

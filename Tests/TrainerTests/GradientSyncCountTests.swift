@@ -10,6 +10,8 @@ private final class CountingCommunicator: Communicator {
     let offersSharedMemory: Bool
     var floatAllReduces = 0
     var sharedReductions = 0
+    /// Reductions started with `startAllReduceMean` (each also counts as a float all-reduce).
+    var starts = 0
 
     init(_ inner: any Communicator, offersSharedMemory: Bool) {
         self.inner = inner
@@ -35,6 +37,20 @@ private final class CountingCommunicator: Communicator {
         return CountingReductionBuffer(buffer, counter: self)
     }
     func abort(message: String, code: Int32) -> Never { inner.abort(message: message, code: code) }
+    /// Blocking, through this communicator's own (counted) all-reduce.
+    func startAllReduceMean(
+        _ buffer: UnsafeMutableBufferPointer<Float>, into result: UnsafeMutableBufferPointer<Float>
+    ) -> any PendingReduction {
+        starts += 1
+        result.baseAddress!.update(from: buffer.baseAddress!, count: buffer.count)
+        allReduceMean(result)
+        return CompletedStart()
+    }
+}
+
+private final class CompletedStart: PendingReduction {
+    func test() -> Bool { true }
+    func wait() {}
 }
 
 private final class CountingReductionBuffer: SharedReductionBuffer {
@@ -58,11 +74,18 @@ private final class CountingReductionBuffer: SharedReductionBuffer {
 private final class CollectivesPerBatch: Callback {
     let counter: CountingCommunicator
     var counts: [Int] = []
+    /// Per batch: the reductions started before backward returned.
+    var startedInBackward: [Int] = []
     private var atStart = 0
+    private var startsAtStart = 0
     init(_ counter: CountingCommunicator) { self.counter = counter }
 
     func onTrainBatchStart(_ trainer: Trainer, _ module: any TrainingModule, batch: Batch, batchIndex: Int) throws {
         atStart = counter.gradientCollectives
+        startsAtStart = counter.starts
+    }
+    func onAfterBackward(_ trainer: Trainer, _ module: any TrainingModule) throws {
+        startedInBackward.append(counter.starts - startsAtStart)
     }
     func onTrainBatchEnd(_ trainer: Trainer, _ module: any TrainingModule, batch: Batch, batchIndex: Int) throws {
         counts.append(counter.gradientCollectives - atStart)
@@ -87,7 +110,9 @@ private final class SmallRegression: Module, TrainingModule {
 /// Gradient accumulation costs no communication: with `accumulateGradBatches` 3 and 7
 /// batches per epoch, only the batches that close a window (2, 5 and the epoch's last, 6)
 /// average gradients, once each (the model's gradients fill one bucket), whether the
-/// ranks average through `allReduce` or through shared memory.
+/// ranks average through `allReduce` or through shared memory. Through `allReduce` (as
+/// across machines), the closing batch's backward starts that reduction itself; the other
+/// batches' backward passes start nothing.
 @Suite struct GradientSyncCountTests {
     @Test(arguments: [false, true])
     func accumulationMicroBatchesStartNoGradientSync(sharedMemory: Bool) throws {
@@ -99,12 +124,15 @@ private final class SmallRegression: Module, TrainingModule {
             let trainer = try Trainer(maxEpochs: 2, accumulateGradBatches: 3, communicator: counter,
                                       callbacks: [perBatch], enableProgressBar: false)
             try trainer.fit(SmallRegression(), train: try DataLoader(data, batchSize: 1, shuffle: false))
-            return (perBatch.counts, counter.floatAllReduces, counter.sharedReductions, trainer.globalStep)
+            return (perBatch.counts, counter.floatAllReduces, counter.sharedReductions, trainer.globalStep,
+                    perBatch.startedInBackward)
         }
         let closing: Set = [2, 5, 6]
         let expected = (0..<14).map { closing.contains($0 % 7) ? 1 : 0 }
         for (rank, result) in ranks.enumerated() {
-            let (counts, allReduces, sharedReductions, globalStep) = try result.get()
+            let (counts, allReduces, sharedReductions, globalStep, startedInBackward) = try result.get()
+            #expect(startedInBackward == (sharedMemory ? Array(repeating: 0, count: 14) : expected),
+                    "rank \(rank), shared memory \(sharedMemory): reductions started during backward \(startedInBackward)")
             #expect(counts == expected, "rank \(rank), shared memory \(sharedMemory): gradient collectives per batch \(counts)")
             #expect(globalStep == 6)
             // The path counted is the one taken: the other saw no gradient traffic during the batches.
