@@ -16,8 +16,10 @@ import DDPTensor
 ///
 /// When every rank runs on one machine, the buckets lie in memory the ranks share
 /// (``Communicator/makeSharedReductionBuffer(count:)``) and the ranks average them in place
-/// together, each its own slice, without the transport's copies; otherwise each bucket is
-/// averaged by one `allReduce`.
+/// together, each its own slice, without the transport's copies. Across machines with several
+/// ranks on some, the ranks of each machine sum in memory they share and one leader per
+/// machine all-reduces the sums (``GradientSyncPath/hierarchical``); with one rank per
+/// machine each bucket is averaged by one `allReduce`. ``path`` says which.
 ///
 /// Parameters without a gradient need no extra collective: each bucket carries one flag
 /// per parameter after its gradients, summed by the same all-reduce. A parameter whose
@@ -39,6 +41,10 @@ public final class GradientSync {
     public let communicator: any Communicator
     /// The buckets, in the order they are all-reduced.
     public let buckets: [GradientBucket]
+    /// Which ranks share a machine.
+    public let hostLayout: HostLayout
+    /// How the buckets are averaged (``summary`` says it in a line).
+    public let path: GradientSyncPath
 
     /// Lays out the gradients of `parameters` in buckets and binds each parameter's gradient
     /// destination to its place there.
@@ -68,6 +74,7 @@ public final class GradientSync {
         }
         self.parameters = parameters
         self.communicator = communicator
+        hostLayout = communicator.hostLayout
 
         // Reverse registration order, cut whenever the next gradient would overflow the bucket.
         let capacity = max(1, bucketCapacityBytes / MemoryLayout<Float>.stride)
@@ -94,7 +101,12 @@ public final class GradientSync {
             compression == .bf16 && communicator.worldSize > 1
                 ? CompressedExchange(count: bucket.reducedElements.count, worldSize: communicator.worldSize) : nil
         }
+        path = GradientSyncPath(layout: hostLayout, bucketsInSharedMemory: !buckets.isEmpty && buckets.allSatisfy(\.isInSharedMemory),
+                                compression: compression)
     }
+
+    /// The layout and path in one line, e.g. "gradient sync: hierarchical, 2 hosts x 2 ranks, ...".
+    public var summary: String { path.summary(layout: hostLayout) }
 
     /// Per bucket, the buffers of its bfloat16 averaging (with ``GradientCompression/bf16``).
     private let compressedExchanges: [CompressedExchange?]

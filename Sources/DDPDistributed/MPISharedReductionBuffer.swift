@@ -80,15 +80,21 @@ final class MPISharedWindow {
     func sumOverRanks(prefix: Int, scale: Float) {
         // Every rank's writes are visible before any rank reads them...
         synchronize()
-        // ...each rank reduces its slice (cut on cache lines) into every segment...
-        let slice = ((prefix + worldSize - 1) / worldSize + 15) / 16 * 16
-        let lower = min(prefix, rank * slice)
-        sumSegments(segments, range: lower..<min(prefix, lower + slice), scale: scale)
+        // ...each rank reduces its slice into every segment...
+        sumSegments(segments, range: ownSlice(of: prefix), scale: scale)
         // ...and no rank reads a result, or writes new values, before all slices are done.
         synchronize()
     }
 
-    private func synchronize() {
+    /// This rank's share of the first `prefix` floats, cut on cache lines.
+    func ownSlice(of prefix: Int) -> Range<Int> {
+        let slice = ((prefix + worldSize - 1) / worldSize + 15) / 16 * 16
+        let lower = min(prefix, rank * slice)
+        return lower..<min(prefix, lower + slice)
+    }
+
+    /// Makes every rank's writes to the window visible to every rank; a collective.
+    func synchronize() {
         check(MPI_Win_sync(window), "MPI_Win_sync")
         check(MPI_Barrier(comm), "MPI_Barrier")
         check(MPI_Win_sync(window), "MPI_Win_sync")

@@ -113,6 +113,7 @@ func train(_ configuration: TrainConfiguration, communicator: any Communicator) 
     let sync = GradientSync(parameters: parameters, communicator: communicator,
                             bucketCapacityBytes: configuration.bucketBytes,
                             compression: GradientCompression(rawValue: configuration.compression) ?? .none)
+    if communicator.isRoot && worldSize > 1 { writeToStandardError(sync.summary + "\n") }
     let audit = configuration.auditInterval > 0
         ? ParameterAudit(parameters: parameters, communicator: communicator, interval: configuration.auditInterval)
         : nil
@@ -169,7 +170,8 @@ func train(_ configuration: TrainConfiguration, communicator: any Communicator) 
     if communicator.isRoot {
         let values = parameters.flatMap(\.scalars).map { String(describing: $0) }.joined(separator: ",")
         print("{\"final\":true,\"ranks\":\(worldSize),\"fingerprint\":\"\(String(fingerprint, radix: 16))\","
-              + "\"shared_memory\":\(sync.buckets.allSatisfy(\.isInSharedMemory)),\"parameters\":[\(values)]}")
+              + "\"shared_memory\":\(sync.buckets.allSatisfy(\.isInSharedMemory)),\"sync_path\":\"\(sync.path)\","
+              + "\"parameters\":[\(values)]}")
     }
     fflush(nil)   // every output stream: the parent reads lines as they come
 }
