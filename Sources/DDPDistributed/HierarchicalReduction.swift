@@ -54,7 +54,7 @@ final class HierarchicalReductionBuffer: SharedReductionBuffer {
         window.synchronize()
         // ...the leaders sum the hosts' sums...
         if leaders != nil { allReduceAmongLeaders(window.segments[0], count: prefix) }
-        window.synchronize()
+        window.synchronize(yieldingWhileWaiting: true)
         // ...and every rank scales its slice of the total into every segment of the host.
         spreadScaled(window.segments[0], range: slice, by: scale, to: window.segments)
         window.synchronize()

@@ -1,4 +1,7 @@
 import CMPI
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A ``SharedReductionBuffer`` in an MPI shared-memory window (`MPI_Win_allocate_shared`).
 ///
@@ -94,9 +97,25 @@ final class MPISharedWindow {
     }
 
     /// Makes every rank's writes to the window visible to every rank; a collective.
-    func synchronize() {
+    ///
+    /// `yieldingWhileWaiting` waits in `MPI_Ibarrier` and `MPI_Test`, giving the core away
+    /// between tests, instead of `MPI_Barrier`'s busy polling: for a wait as long as a transfer
+    /// between machines, during which the waiting ranks would take cores from the one that
+    /// transfers.
+    func synchronize(yieldingWhileWaiting: Bool = false) {
         check(MPI_Win_sync(window), "MPI_Win_sync")
-        check(MPI_Barrier(comm), "MPI_Barrier")
+        if yieldingWhileWaiting {
+            var request: MPI_Request?
+            check(MPI_Ibarrier(comm, &request), "MPI_Ibarrier")
+            var arrived: Int32 = 0
+            while true {
+                check(MPI_Test(&request, &arrived, swiftddp_status_ignore()), "MPI_Test")
+                if arrived != 0 { break }
+                usleep(50)
+            }
+        } else {
+            check(MPI_Barrier(comm), "MPI_Barrier")
+        }
         check(MPI_Win_sync(window), "MPI_Win_sync")
     }
 
