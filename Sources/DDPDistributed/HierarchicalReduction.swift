@@ -61,8 +61,9 @@ final class HierarchicalReductionBuffer: SharedReductionBuffer {
     }
 
     private func allReduceAmongLeaders(_ base: UnsafeMutablePointer<Float>, count: Int) {
-        guard let leaders, count > 0, let narrow = Int32(exactly: count) else { return }
-        check(MPI_Allreduce(swiftddp_in_place(), base, narrow, swiftddp_float(), swiftddp_op_sum(), leaders),
+        guard let leaders, count > 0 else { return }
+        // The count fits: the communicator checked the buffer's size when it made it.
+        check(MPI_Allreduce(swiftddp_in_place(), base, Int32(count), swiftddp_float(), swiftddp_op_sum(), leaders),
               "MPI_Allreduce among the hosts' leaders")
     }
 

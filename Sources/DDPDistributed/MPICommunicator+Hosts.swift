@@ -50,6 +50,7 @@ extension MPICommunicator {
     /// inside this host (or, on a host of one rank, in the rank's own memory), whose sum the
     /// leaders all-reduce across hosts.
     func makeHierarchicalReductionBuffer(count: Int, groups: MPIHostGroups) -> any SharedReductionBuffer {
+        _ = mpiCount(count)   // one all-reduce takes the whole buffer: ends the job clearly if MPI cannot
         let window = groups.hostSize > 1 ? sharedWindow(capacity: count, comm: groups.host) : nil
         return HierarchicalReductionBuffer(count: count, window: window, leaders: groups.leaders) { [unowned self] status, call in
             check(status, call)
