@@ -122,6 +122,22 @@ struct ClusterTests {
         #expect(allClose(parameters.map(Float.init), reference.parameters.map(Float.init), rtol: 1e-5, atol: 1e-6))
     }
 
+    /// On hosts of 2 ranks and 1 rank, the lone rank keeps its buckets in its own memory and
+    /// joins the leaders' all-reduce directly: still one process's numbers, replicas bitwise equal.
+    @Test func aHostOfOneRankJoinsTheHierarchicalSyncAsItsOwnLeader() throws {
+        let reference = try train(hosts: nil, ["--batch", "18"])
+        let job = try MPIJob.runOnCluster(worker, ["train", "--audit", "1", "--batch", "18"], ranksOnHosts: [2, 1])
+        try #require(job.exitCode == 0 && !job.timedOut, "\(job)")
+        let final = try #require(job.jsonLines.first { $0["final"] as? Bool == true }, "\(job)")
+        #expect(final["ranks"] as? Int == 3)
+        #expect(final["sync_path"] as? String == "hierarchical")
+        #expect(job.standardError.contains("gradient sync: hierarchical, 2 hosts (2 + 1 ranks), "), "\(job.standardError)")
+        let parameters = try #require(final["parameters"] as? [Double])
+        #expect(allClose(parameters.map(Float.init), reference.parameters.map(Float.init), rtol: 1e-5, atol: 1e-6))
+        let losses = job.jsonLines.compactMap { $0["loss"] as? Double }
+        #expect(losses.count == reference.losses.count && maxRelativeDifference(losses, reference.losses) <= 1e-5)
+    }
+
     /// `swift-ddp fit` says at the start, on rank 0, which path averages the gradients.
     @Test(arguments: [(1, "gradient sync: MPI_Allreduce, 2 hosts x 1 rank, one MPI_Allreduce per bucket over all ranks"),
                       (2, "gradient sync: hierarchical, 2 hosts x 2 ranks, shared memory inside each host, "
