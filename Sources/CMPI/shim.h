@@ -19,6 +19,7 @@ static inline int swiftddp_success(void) { return MPI_SUCCESS; }
 static inline MPI_Info swiftddp_info_null(void) { return MPI_INFO_NULL; }
 static inline MPI_Comm swiftddp_comm_null(void) { return MPI_COMM_NULL; }
 static inline int swiftddp_comm_type_shared(void) { return MPI_COMM_TYPE_SHARED; }
+static inline int swiftddp_undefined(void) { return MPI_UNDEFINED; }
 static inline int swiftddp_mode_nocheck(void) { return MPI_MODE_NOCHECK; }
 static inline MPI_Status *swiftddp_status_ignore(void) { return MPI_STATUS_IGNORE; }
 static inline MPI_Request swiftddp_request_null(void) { return MPI_REQUEST_NULL; }

@@ -30,9 +30,13 @@ public protocol Communicator: AnyObject {
     func allGather(_ send: UnsafeRawBufferPointer, into receive: UnsafeMutableRawBufferPointer)
     /// Waits until every rank has arrived.
     func barrier()
-    /// A buffer of `count` floats in memory every rank maps, when all ranks share one
-    /// machine and the communicator supports it; `nil` otherwise. A collective.
+    /// A buffer of `count` floats that ``SharedReductionBuffer/sumOverRanks(prefix:scale:)``
+    /// averages faster than ``allReduce(_:_:)``: in memory every rank maps when all ranks share
+    /// one machine, or in memory each host's ranks share when the ranks span hosts and some
+    /// host runs several (``HostLayout/isHierarchical``); `nil` otherwise. A collective.
     func makeSharedReductionBuffer(count: Int) -> (any SharedReductionBuffer)?
+    /// Which ranks share a machine (a collective the first time ``MPICommunicator`` is asked).
+    var hostLayout: HostLayout { get }
     /// Ends every rank at once with `code` (after printing `message` on this rank's stderr).
     func abort(message: String, code: Int32) -> Never
     /// Averages `buffer` element-wise across ranks, in place (by default a sum, then a pass

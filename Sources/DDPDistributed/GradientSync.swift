@@ -16,10 +16,12 @@ import DDPTensor
 ///
 /// When every rank runs on one machine, the buckets lie in memory the ranks share
 /// (``Communicator/makeSharedReductionBuffer(count:)``) and the ranks average them in place
-/// together, each its own slice, without the transport's copies; otherwise each bucket is
+/// together, each its own slice, without the transport's copies. Across machines with several
+/// ranks on some, the ranks of each machine sum in memory they share and one leader per
+/// machine all-reduces the sums (``GradientSyncPath/hierarchical``). Otherwise each bucket is
 /// averaged by one reduction through the transport, and ``overlapNextBackward()`` lets
 /// backward start each bucket's reduction as soon as it has written the bucket's last
-/// gradient (see ``OverlappedReduction``):
+/// gradient (see ``OverlappedReduction``); ``path`` says which:
 ///
 ///     sync.overlapNextBackward()   // before the backward whose gradients synchronize() averages
 ///     loss.backward()              // buckets start as they fill
@@ -50,6 +52,10 @@ public final class GradientSync {
     public let communicator: any Communicator
     /// The buckets, in the order they are all-reduced.
     public let buckets: [GradientBucket]
+    /// Which ranks share a machine.
+    public let hostLayout: HostLayout
+    /// How the buckets are averaged (``summary`` says it in a line).
+    public let path: GradientSyncPath
 
     /// Lays out the gradients of `parameters` in buckets and binds each parameter's gradient
     /// destination to its place there.
@@ -81,6 +87,7 @@ public final class GradientSync {
         }
         self.parameters = parameters
         self.communicator = communicator
+        hostLayout = communicator.hostLayout
 
         func reducedCount(_ indices: [Int]) -> Int { indices.reduce(0) { $0 + parameters[$1].count } + indices.count }
         var groups = Self.bucketLayout(parameters, capacityBytes: bucketCapacityBytes ?? Self.defaultBucketCapacityBytes)
@@ -100,6 +107,8 @@ public final class GradientSync {
             compression == .bf16 && communicator.worldSize > 1
                 ? CompressedExchange(count: bucket.reducedElements.count, worldSize: communicator.worldSize) : nil
         }
+        path = GradientSyncPath(layout: hostLayout, bucketsInSharedMemory: !buckets.isEmpty && buckets.allSatisfy(\.isInSharedMemory),
+                                compression: compression)
         overlap = throughTransport && !buckets.isEmpty
             ? OverlappedReduction(buckets: buckets, parameters: parameters, communicator: communicator) { [unowned self] in
                 self.prepare($0)
@@ -146,6 +155,9 @@ public final class GradientSync {
     public func overlapNextBackward() {
         overlap?.arm()
     }
+
+    /// The layout and path in one line, e.g. "gradient sync: hierarchical, 2 hosts x 2 ranks, ...".
+    public var summary: String { path.summary(layout: hostLayout) }
 
     /// Per bucket, the buffers of its bfloat16 averaging (with ``GradientCompression/bf16``).
     private let compressedExchanges: [CompressedExchange?]

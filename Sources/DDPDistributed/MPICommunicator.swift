@@ -212,23 +212,11 @@ public final class MPICommunicator: Communicator {
         exit(code)
     }
 
-    /// The ranks on this machine, when they are the whole world (else `nil`); made on first
-    /// use, a collective.
-    private lazy var machineComm: MPI_Comm? = {
-        var node: MPI_Comm? = swiftddp_comm_null()
-        check(MPI_Comm_split_type(comm, swiftddp_comm_type_shared(), Int32(rank), swiftddp_info_null(), &node),
-              "MPI_Comm_split_type")
-        _ = swiftddp_set_errors_return(node)
-        var size: Int32 = 0
-        MPI_Comm_size(node, &size)
-        // Every rank sees the same answer: a machine holding fewer ranks than the world exists
-        // on every machine of the job then.
-        guard Int(size) == worldSize else {
-            MPI_Comm_free(&node)
-            return nil
-        }
-        return node
-    }()
+    /// The ranks of each host and the hosts' leaders; found on first use, a collective (every
+    /// rank first asks at the same point: ``GradientSync`` building its buckets).
+    private lazy var hostGroups: MPIHostGroups = makeHostGroups(world: comm)
+
+    public var hostLayout: HostLayout { hostGroups.layout }
 
     /// The shared-memory windows made so far, lent again once returned (every rank asks for
     /// and returns buffers at the same points, so every rank makes the same windows).
@@ -238,16 +226,27 @@ public final class MPICommunicator: Communicator {
     /// off (every rank must see the same setting, as `mpirun -x` gives it).
     private static let sharedMemoryAllowed = getenv("SWIFT_DDP_SHARED_MEMORY").map { String(cString: $0) != "0" } ?? true
 
+    /// On one host, a window over all ranks; across hosts with several ranks on some host, a
+    /// window inside each host whose sums the hosts' leaders all-reduce
+    /// (``HostLayout/isHierarchical``); with one rank per host, `nil` (`MPI_Allreduce`).
     public func makeSharedReductionBuffer(count: Int) -> (any SharedReductionBuffer)? {
-        guard worldSize > 1, Self.sharedMemoryAllowed, let machineComm else { return nil }
-        if let free = sharedWindows.first(where: { !$0.isLent && $0.capacity >= count }) {
-            return MPISharedReductionBuffer(count: count, window: free)
+        guard worldSize > 1, Self.sharedMemoryAllowed else { return nil }
+        let groups = hostGroups
+        if groups.layout.hosts.count == 1 {
+            return MPISharedReductionBuffer(count: count, window: sharedWindow(capacity: count, comm: groups.host))
         }
-        let window = MPISharedWindow(capacity: count, comm: machineComm) { [unowned self] status, call in
+        return groups.layout.isHierarchical ? makeHierarchicalReductionBuffer(count: count, groups: groups) : nil
+    }
+
+    /// A free window of at least `capacity` floats per rank over `comm` (this rank's host),
+    /// or a new one; a collective over `comm` when it makes one.
+    func sharedWindow(capacity: Int, comm: MPI_Comm) -> MPISharedWindow {
+        if let free = sharedWindows.first(where: { !$0.isLent && $0.capacity >= capacity }) { return free }
+        let window = MPISharedWindow(capacity: capacity, comm: comm) { [unowned self] status, call in
             check(status, call)
         }
         sharedWindows.append(window)
-        return MPISharedReductionBuffer(count: count, window: window)
+        return window
     }
 
     /// One `MPI_Allreduce` (sum) of `count` floats in place, with nothing around it (not
@@ -259,7 +258,7 @@ public final class MPICommunicator: Communicator {
     }
 
     /// MPI counts are 32-bit; a larger buffer is a caller error with a clear message.
-    private func mpiCount(_ count: Int) -> Int32 {
+    func mpiCount(_ count: Int) -> Int32 {
         guard let narrow = Int32(exactly: count) else {
             abort(message: "swift-ddp: rank \(rank): a collective of \(count) elements exceeds MPI's 32-bit count",
                   code: 70)
@@ -268,7 +267,7 @@ public final class MPICommunicator: Communicator {
     }
 
     /// Ends the job with a message when an MPI call returned an error code.
-    private func check(_ status: Int32, _ call: String) {
+    func check(_ status: Int32, _ call: String) {
         guard status != swiftddp_success() else { return }
         var text = [CChar](repeating: 0, count: Int(swiftddp_max_error_string()) + 1)
         var length: Int32 = 0

@@ -1,4 +1,7 @@
 import CMPI
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A ``SharedReductionBuffer`` in an MPI shared-memory window (`MPI_Win_allocate_shared`).
 ///
@@ -80,17 +83,39 @@ final class MPISharedWindow {
     func sumOverRanks(prefix: Int, scale: Float) {
         // Every rank's writes are visible before any rank reads them...
         synchronize()
-        // ...each rank reduces its slice (cut on cache lines) into every segment...
-        let slice = ((prefix + worldSize - 1) / worldSize + 15) / 16 * 16
-        let lower = min(prefix, rank * slice)
-        sumSegments(segments, range: lower..<min(prefix, lower + slice), scale: scale)
+        // ...each rank reduces its slice into every segment...
+        sumSegments(segments, range: ownSlice(of: prefix), scale: scale)
         // ...and no rank reads a result, or writes new values, before all slices are done.
         synchronize()
     }
 
-    private func synchronize() {
+    /// This rank's share of the first `prefix` floats, cut on cache lines.
+    func ownSlice(of prefix: Int) -> Range<Int> {
+        let slice = ((prefix + worldSize - 1) / worldSize + 15) / 16 * 16
+        let lower = min(prefix, rank * slice)
+        return lower..<min(prefix, lower + slice)
+    }
+
+    /// Makes every rank's writes to the window visible to every rank; a collective.
+    ///
+    /// `yieldingWhileWaiting` waits in `MPI_Ibarrier` and `MPI_Test`, giving the core away
+    /// between tests, instead of `MPI_Barrier`'s busy polling: for a wait as long as a transfer
+    /// between machines, during which the waiting ranks would take cores from the one that
+    /// transfers.
+    func synchronize(yieldingWhileWaiting: Bool = false) {
         check(MPI_Win_sync(window), "MPI_Win_sync")
-        check(MPI_Barrier(comm), "MPI_Barrier")
+        if yieldingWhileWaiting {
+            var request: MPI_Request?
+            check(MPI_Ibarrier(comm, &request), "MPI_Ibarrier")
+            var arrived: Int32 = 0
+            while true {
+                check(MPI_Test(&request, &arrived, swiftddp_status_ignore()), "MPI_Test")
+                if arrived != 0 { break }
+                usleep(50)
+            }
+        } else {
+            check(MPI_Barrier(comm), "MPI_Barrier")
+        }
         check(MPI_Win_sync(window), "MPI_Win_sync")
     }
 

@@ -1,7 +1,8 @@
 /// A buffer of floats that a communicator can average over ranks faster than its
 /// ``Communicator/allReduce(_:_:)-(UnsafeMutableBufferPointer<Float>,_)``: memory that every
 /// rank of one machine maps, so the reduction reads the other ranks' values where they lie
-/// instead of copying them through the transport.
+/// instead of copying them through the transport. Across machines, the memory the ranks of
+/// each machine share, whose sums one leader per machine all-reduces (the hierarchical path).
 ///
 /// Made by ``Communicator/makeSharedReductionBuffer(count:)``; ``GradientSync`` lays its
 /// buckets in one when the communicator offers it.

@@ -50,6 +50,10 @@ final class GradientSynchronization {
         }
     }
 
+    /// How the gradients are averaged, in one line (`nil` in a world of one): every sync of
+    /// a run takes the same path, so the first one's.
+    var summary: String? { syncs.lazy.compactMap { $0 }.first?.summary }
+
     /// Averages the gradients of optimizer `index` over the ranks (a collective), and marks
     /// every optimizer sharing that sync as averaged.
     func synchronize(_ index: Int) {

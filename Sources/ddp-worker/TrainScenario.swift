@@ -121,6 +121,7 @@ func train(_ configuration: TrainConfiguration, communicator: any Communicator) 
                             communicator: configuration.sync == .allreduce ? BlockingReductions(communicator) : communicator,
                             bucketCapacityBytes: configuration.bucketBytes,
                             compression: GradientCompression(rawValue: configuration.compression) ?? .none)
+    if communicator.isRoot && worldSize > 1 { writeToStandardError(sync.summary + "\n") }
     let audit = configuration.auditInterval > 0
         ? ParameterAudit(parameters: parameters, communicator: communicator, interval: configuration.auditInterval)
         : nil
@@ -181,7 +182,7 @@ func train(_ configuration: TrainConfiguration, communicator: any Communicator) 
     if communicator.isRoot {
         let values = parameters.flatMap(\.scalars).map { String(describing: $0) }.joined(separator: ",")
         print("{\"final\":true,\"ranks\":\(worldSize),\"fingerprint\":\"\(String(fingerprint, radix: 16))\","
-              + "\"shared_memory\":\(sync.buckets.allSatisfy(\.isInSharedMemory)),\"overlaps\":\(sync.overlapsBackward),"
+              + "\"shared_memory\":\(sync.buckets.allSatisfy(\.isInSharedMemory)),\"sync_path\":\"\(sync.path)\",\"overlaps\":\(sync.overlapsBackward),"
               + "\"buckets\":\(sync.buckets.count),\"buckets_started_in_backward\":\(sync.bucketsStartedDuringBackward),"
               + "\"parameters\":[\(values)]}")
     }

@@ -126,6 +126,12 @@ struct Bench: ParsableCommand {
                     results.append(GradientSyncBenchmark.compressionResult(
                         name: "sync-bf16-10m", summary: "10M parameters", shapes: GradientSyncBenchmark.modelShapes(parameterCount: 10_000_000),
                         communicator: communicator, repeats: max(rounds, 10)))
+                    if communicator.hostLayout.isHierarchical {
+                        results.append(GradientSyncBenchmark.hierarchicalResult(
+                            name: "sync-hier-10m", summary: "10M parameters",
+                            shapes: GradientSyncBenchmark.modelShapes(parameterCount: 10_000_000),
+                            communicator: communicator, repeats: max(rounds, 10)))
+                    }
                 case .zero1:
                     // A step of the 10M-parameter MLP takes about six of MLP-L's.
                     results += try ZeroRedundancyBenchmark.results(

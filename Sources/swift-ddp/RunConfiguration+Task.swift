@@ -9,9 +9,10 @@ extension RunConfiguration {
     }
 
     /// The callbacks the options ask for (`model-summary`, `early-stopping-patience`,
-    /// `log-lr`, `log-grad-norm`), which run before the checkpoint callbacks, as in Lightning.
+    /// `log-lr`, `log-grad-norm`), which run before the checkpoint callbacks, as in Lightning,
+    /// after the line saying how gradients are averaged over several ranks.
     var monitoringCallbacks: [any Callback] {
-        var callbacks: [any Callback] = []
+        var callbacks: [any Callback] = [GradientSyncReport()]
         if settings.trainer.modelSummary { callbacks.append(ModelSummary()) }
         if let patience = settings.trainer.earlyStoppingPatience {
             callbacks.append(EarlyStopping(monitor: "val_loss", minDelta: settings.trainer.earlyStoppingMinDelta ?? 0, patience: patience))

@@ -17,6 +17,17 @@ import Testing
         #expect(result.standardOutput.contains("85002 parameters") || result.standardError.contains("85002 parameters"), "\(result)")
     }
 
+    /// Rank 0 says once, at the start, how the gradients are averaged; one rank has nothing to say.
+    @Test(arguments: [(nil, nil), (2, "gradient sync: shared memory, 1 host x 2 ranks, one shared-memory window")]
+          as [(Int?, String?)])
+    func theGradientSyncPathIsPrintedOnceAtTheStart(ranks: Int?, line: String?) throws {
+        let logs = try makeTemporaryFolder()
+        let result = try CLIRun.run(["--data", "digits", "--max-epochs", "1", "--log-dir", logs], ranks: ranks)
+        #expect(result.exitCode == 0, "\(result)")
+        let lines = result.standardError.split(separator: "\n").map(String.init).filter { $0.hasPrefix("gradient sync: ") }
+        #expect(lines == (line.map { [$0] } ?? []), "\(result)")
+    }
+
     @Test func noModelSummaryLeavesItOut() throws {
         let logs = try makeTemporaryFolder()
         let result = try CLIRun.run(["--data", "digits", "--max-epochs", "1", "--no-model-summary", "--log-dir", logs])

@@ -14,6 +14,10 @@ struct ClusterTests {
         let losses: [Double]
         let parameters: [Double]
         let sharedMemory: Bool
+        /// ``GradientSyncPath``'s case name: "allReduce", "hierarchical", ...
+        let syncPath: String
+        /// Standard error of the job: rank 0's "gradient sync: ..." line, the cluster's report.
+        let standardError: String
         /// The transport rank R used for peer P, from Open MPI's own report: `[R: [P: "tcp"]]`.
         let transports: [Int: [Int: String]]
         /// Bytes each host's link carried out and in.
@@ -33,6 +37,8 @@ struct ClusterTests {
         return Run(losses: lines.compactMap { $0["loss"] as? Double },
                    parameters: try #require(final["parameters"] as? [Double]),
                    sharedMemory: try #require(final["shared_memory"] as? Bool),
+                   syncPath: try #require(final["sync_path"] as? String),
+                   standardError: job.standardError,
                    transports: Self.transports(job.standardError),
                    linkBytes: Self.linkBytes(job.standardError))
     }
@@ -70,13 +76,21 @@ struct ClusterTests {
 
     /// Equivalence with one process, replicas bitwise equal (`--audit 1` compares every rank's
     /// parameter hash after every step), and proof that the gradients crossed the links by TCP.
+    /// With one rank per host every bucket is one `MPI_Allreduce`; with two, the hierarchical
+    /// path ran: buckets in each host's shared-memory window, the leaders' all-reduce between.
     @Test(arguments: [1, 2])
     func trainingAcrossTwoHostsMatchesOneProcess(ranksPerHost: Int) throws {
         let reference = try train(hosts: nil)
         let run = try train(hosts: 2, ranksPerHost: ranksPerHost, ["--audit", "1"])
         expectClose(run, reference, "2 hosts x \(ranksPerHost) rank(s)")
-        // The ranks do not share one machine, so no shared-memory buckets.
-        #expect(!run.sharedMemory)
+        if ranksPerHost == 1 {
+            #expect(!run.sharedMemory && run.syncPath == "allReduce", "\(run.syncPath)")
+            #expect(run.standardError.contains("gradient sync: MPI_Iallreduce, 2 hosts x 1 rank,"), "\(run.standardError)")
+        } else {
+            #expect(run.sharedMemory && run.syncPath == "hierarchical", "\(run.syncPath)")
+            #expect(run.standardError.contains("gradient sync: hierarchical, 2 hosts x 2 ranks, shared memory inside each host"),
+                    "\(run.standardError)")
+        }
 
         let ranks = 2 * ranksPerHost
         for rank in 0..<ranks {
@@ -106,9 +120,54 @@ struct ClusterTests {
         #expect(overlapped.parameters == blocking.parameters && overlapped.fingerprint == blocking.fingerprint)
     }
 
+    /// The hierarchical path with `SWIFT_DDP_SHARED_MEMORY=0` turned off: the same 2 hosts x 2
+    /// ranks average by one flat `MPI_Allreduce` per bucket and still match one process.
+    @Test func turningSharedMemoryOffAcrossHostsFallsBackToOneAllReduce() throws {
+        let reference = try train(hosts: nil)
+        let job = try MPIJob.runOnCluster(worker, ["train", "--audit", "1"], hosts: 2, ranksPerHost: 2,
+                                          environment: ["SWIFT_DDP_SHARED_MEMORY": "0"])
+        try #require(job.exitCode == 0 && !job.timedOut, "\(job)")
+        let final = try #require(job.jsonLines.first { $0["final"] as? Bool == true }, "\(job)")
+        #expect(final["sync_path"] as? String == "allReduce")
+        let parameters = try #require(final["parameters"] as? [Double])
+        #expect(allClose(parameters.map(Float.init), reference.parameters.map(Float.init), rtol: 1e-5, atol: 1e-6))
+    }
+
+    /// On hosts of 2 ranks and 1 rank, the lone rank keeps its buckets in its own memory and
+    /// joins the leaders' all-reduce directly: still one process's numbers, replicas bitwise equal.
+    @Test func aHostOfOneRankJoinsTheHierarchicalSyncAsItsOwnLeader() throws {
+        let reference = try train(hosts: nil, ["--batch", "18"])
+        let job = try MPIJob.runOnCluster(worker, ["train", "--audit", "1", "--batch", "18"], ranksOnHosts: [2, 1])
+        try #require(job.exitCode == 0 && !job.timedOut, "\(job)")
+        let final = try #require(job.jsonLines.first { $0["final"] as? Bool == true }, "\(job)")
+        #expect(final["ranks"] as? Int == 3)
+        #expect(final["sync_path"] as? String == "hierarchical")
+        #expect(job.standardError.contains("gradient sync: hierarchical, 2 hosts (2 + 1 ranks), "), "\(job.standardError)")
+        let parameters = try #require(final["parameters"] as? [Double])
+        #expect(allClose(parameters.map(Float.init), reference.parameters.map(Float.init), rtol: 1e-5, atol: 1e-6))
+        let losses = job.jsonLines.compactMap { $0["loss"] as? Double }
+        #expect(losses.count == reference.losses.count && maxRelativeDifference(losses, reference.losses) <= 1e-5)
+    }
+
+    /// `swift-ddp fit` says at the start, on rank 0, which path averages the gradients.
+    @Test(arguments: [(1, "gradient sync: MPI_Iallreduce, 2 hosts x 1 rank, one MPI_Iallreduce per bucket over all ranks"),
+                      (2, "gradient sync: hierarchical, 2 hosts x 2 ranks, shared memory inside each host, "
+                          + "MPI_Allreduce among the 2 hosts' leaders")])
+    func fitNamesTheSyncPathAtTheStart(ranksPerHost: Int, line: String) throws {
+        let logs = try makeTemporaryFolder()
+        let job = try MPIJob.runOnCluster(MPIJob.binary("swift-ddp"),
+                                          ["fit", "--data", "digits", "--max-epochs", "1", "--log-dir", logs],
+                                          hosts: 2, ranksPerHost: ranksPerHost)
+        try #require(job.exitCode == 0 && !job.timedOut, "\(job)")
+        let lines = job.standardError.split(separator: "\n").filter { $0.hasPrefix("gradient sync: ") }
+        #expect(lines == [Substring(line)], "\(job.standardError)")
+    }
+
     /// A checkpoint written by 2 hosts x 2 ranks resumes on 4 hosts x 1 rank and ends with the
-    /// parameters of the uninterrupted run, bit for bit (same ranks, same data, same
-    /// all-reduce; only the placement changed).
+    /// parameters of the uninterrupted run, bit for bit (same ranks, same data; only the
+    /// placement changed). The uninterrupted run syncs hierarchically, the resumed one by a
+    /// flat all-reduce: both add the four ranks' gradients as (r0 + r1) + (r2 + r3), the order
+    /// of Open MPI's recursive doubling on 4 ranks for buffers this small.
     @Test func aResumeOnAnotherHostLayoutEndsBitwiseLikeTheUninterruptedOne() throws {
         let full = try makeTemporaryFolder(), resumed = try makeTemporaryFolder()
         let uninterrupted = try MPIJob.runOnCluster(worker, ["resume", "--dir", full], hosts: 2, ranksPerHost: 2)

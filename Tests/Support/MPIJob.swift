@@ -77,7 +77,20 @@ public enum MPIJob {
         launcherOptions: [String] = [],
         timeout: Double = defaultTimeout, environment extra: [String: String] = [:], filePath: String = #filePath
     ) throws -> JobResult {
-        var launcher = ["--hosts", String(hosts), "--ranks-per-host", String(ranksPerHost)] + launcherOptions
+        try runOnCluster(binary, arguments, ranksOnHosts: Array(repeating: ranksPerHost, count: hosts), rate: rate,
+                         launcherOptions: launcherOptions, timeout: timeout, environment: extra, filePath: filePath)
+    }
+
+    /// As ``runOnCluster(_:_:hosts:ranksPerHost:rate:launcherOptions:timeout:environment:filePath:)``,
+    /// with `ranksOnHosts[h]` ranks on host h, so hosts can differ (`[2, 1]`: ranks 0 and 1 on
+    /// the first host, rank 2 on the second). `launcherOptions` go to `launch/cluster` as they
+    /// are (`--fault kill:2`, ...).
+    public static func runOnCluster(
+        _ binary: String, _ arguments: [String], ranksOnHosts: [Int], rate: String? = nil, launcherOptions: [String] = [],
+        timeout: Double = defaultTimeout, environment extra: [String: String] = [:], filePath: String = #filePath
+    ) throws -> JobResult {
+        var launcher = ["--hosts", String(ranksOnHosts.count),
+                        "--ranks-per-host", ranksOnHosts.map(String.init).joined(separator: ",")] + launcherOptions
         if let rate { launcher += ["--rate", rate] }
         for (name, value) in extra.sorted(by: { $0.key < $1.key }) { launcher += ["--env", "\(name)=\(value)"] }
         let process = Process()
