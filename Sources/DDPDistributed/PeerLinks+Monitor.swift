@@ -56,7 +56,8 @@ extension PeerLinks {
         for link in links.sockets.indices {
             let state = LinkState(rawValue: links.states[link]) ?? .open
             let quiet = awake && state == .open && now - links.lastHeard[link] > quietWhenTerminated
-            guard state == .closed || state == .silent || quiet else { continue }
+            let silentUnreported = (state == .silent || quiet) && !links.silenceReported.pointee
+            guard state == .closed || silentUnreported else { continue }
             links.terminationLines[link].withUnsafeBytes { _ = write(2, $0.baseAddress, $0.count) }
             wrote = true
         }
@@ -101,8 +102,8 @@ extension PeerLinks {
             }
             _ = poll(&entries, nfds_t(entries.count), Int32(Self.heartbeatInterval * 1000))
             for link in entries.indices where entries[link].revents != 0 { read(link, pending: &pending[link]) }
-            markSilentPeers()
-            if lostSince == nil, sockets.indices.contains(where: { [.closed, .silent].contains(state(of: $0)) }) {
+            if markSilentPeers() { reportSilence() }
+            if lostSince == nil, sockets.indices.contains(where: { state(of: $0) == .closed }) {
                 lostSince = MonotonicClock.seconds()
             }
             // A moment for the other ranks of a lost host to close too, so one line names them all.
@@ -149,6 +150,7 @@ extension PeerLinks {
             lock.lock()
             lastHeard[link] = now
             peerSteps[link] = Int(truncatingIfNeeded: UInt64(littleEndian: step))
+            if states[link] == LinkState.silent.rawValue { states[link] = LinkState.open.rawValue }   // heard again
             lock.unlock()
             switch Record(rawValue: pending[start]) {
             case .goodbye, .explained: set(.ended, of: link)
@@ -158,15 +160,30 @@ extension PeerLinks {
         pending.removeFirst(whole)
     }
 
-    private func markSilentPeers() {
-        guard let silenceLimit else { return }
+    /// Marks the open links silent for longer than the limit; returns whether any became so.
+    private func markSilentPeers() -> Bool {
+        guard let silenceLimit else { return false }
         let now = MonotonicClock.seconds()
+        var marked = false
         for link in sockets.indices where state(of: link) == .open {
             lock.lock()
             let heard = lastHeard[link]
             lock.unlock()
-            if now - heard > silenceLimit { set(.silent, of: link) }
+            if now - heard > silenceLimit {
+                set(.silent, of: link)
+                marked = true
+            }
         }
+        return marked
+    }
+
+    /// Names the silent peers in one line, unless the job's end is explained already or a
+    /// lower rank on this host speaks for it; this rank waits on (see ``PeerLinks``).
+    private func reportSilence() {
+        guard !silenceReported.pointee else { return }
+        defer { silenceReported.pointee = true }
+        if PeerDeathReport.isReported || PeerDeathReport.isLowerRankAliveOnThisHost { return }
+        writeToStandardError("swift-ddp: rank \(rank): \(lostPeersDescription(.silent)); the job ends when the launcher notices\n")
     }
 
     private func forgiveSilence(until now: Double) {
@@ -185,28 +202,25 @@ extension PeerLinks {
             if PeerDeathReport.isReported { exit() }
         }
         PeerDeathReport.noteReported()
-        writeToStandardError("swift-ddp: rank \(rank): \(lostPeersDescription()); every rank ends\n")
+        writeToStandardError("swift-ddp: rank \(rank): \(lostPeersDescription(.closed)); every rank ends\n")
         exit()
     }
 
-    /// The lost peers, grouped by host and by what happened to them.
-    func lostPeersDescription() -> String {
-        var groups: [(host: String, state: LinkState, ranks: [Int])] = []
-        for link in sockets.indices {
-            let state = state(of: link)
-            guard state == .closed || state == .silent else { continue }
-            if let index = groups.firstIndex(where: { $0.host == peerHosts[link] && $0.state == state }) {
+    /// The peers whose links are in `state` (closed or silent), grouped by host.
+    func lostPeersDescription(_ state: LinkState) -> String {
+        var groups: [(host: String, ranks: [Int])] = []
+        for link in sockets.indices where self.state(of: link) == state {
+            if let index = groups.firstIndex(where: { $0.host == peerHosts[link] }) {
                 groups[index].ranks.append(peerRanks[link])
             } else {
-                groups.append((peerHosts[link], state, [peerRanks[link]]))
+                groups.append((peerHosts[link], [peerRanks[link]]))
             }
         }
         let parts = groups.map { group in
             let ranks = (group.ranks.count == 1 ? "rank " : "ranks ") + group.ranks.map(String.init).joined(separator: ", ")
-            let why = group.state == .closed
-                ? "its connection closed without a goodbye: the process or its host died"
-                : "nothing heard for \(Int((silenceLimit ?? 0).rounded())) s: its host or its link is down"
-            return "lost \(ranks) on host \(group.host) (\(why))"
+            return state == .closed
+                ? "lost \(ranks) on host \(group.host) (its connection closed without a goodbye: the process or its host died)"
+                : "nothing heard from \(ranks) on host \(group.host) for \(Int((silenceLimit ?? 0).rounded())) s (its host or its link is down)"
         }
         return parts.joined(separator: "; ")
     }

@@ -14,23 +14,29 @@ import Darwin
 /// host names, ports and IPv4 addresses; every two ranks on different hosts are linked (above
 /// ``fullMeshLimit`` ranks, each rank only with rank 0 and its ring neighbours, to bound the
 /// sockets). A thread then sends a 9-byte heartbeat on every link four times a second and
-/// reads the peers' (see `PeerLinks+Monitor.swift`). A peer whose link closes without a
-/// goodbye (its process or its whole host died), or that stays silent for ``silenceLimit``
-/// seconds (its host or its link is down), is named in one line,
+/// reads the peers' (see `PeerLinks+Monitor.swift`).
 ///
-///     swift-ddp: rank 0: lost rank 1 on host node2 (...); every rank ends
+/// - A peer whose link closes without a goodbye (its process or its whole host died) is
+///   named in one line, `swift-ddp: rank 0: lost rank 1 on host node2 (...); every rank ends`,
+///   and this rank exits, so that the launcher ends the others.
+/// - A peer silent for ``silenceLimit`` seconds (its host or its link is down) is named in
+///   one line too, but this rank waits: the launcher notices the unreachable host (Open MPI
+///   through its TCP keepalives) and ends the job. A rank that exited first would leave
+///   `mpirun` waiting on a daemon it cannot reach.
 ///
-/// and this rank exits, so that the launcher ends the others. A rank that ends for a reason
-/// already printed says so on its links first (``announceExplainedEnd()``), and a rank that
-/// finishes says goodbye (``finish()``): neither is reported as lost.
+/// A rank that ends for a reason already printed says so on its links first
+/// (``announceExplainedEnd()``), and a rank that finishes says goodbye (``finish()``):
+/// neither is reported as lost.
 ///
 /// `@unchecked Sendable`: the per-link state lives in memory allocated once at set-up. The
 /// monitor thread alone writes it; the signal handlers only read it and send on the sockets.
 public final class PeerLinks: @unchecked Sendable {
     /// Above this many ranks, a rank links only with rank 0 and its two ring neighbours.
     public static let fullMeshLimit = 64
-    /// The longest silence of a linked peer before it counts as lost, in seconds.
-    public static let defaultSilenceLimit = 30.0
+    /// Seconds of silence after which a linked peer is reported: a live one beats four times
+    /// a second, and Open MPI's keepalives, as `launch/cluster` and the README set them,
+    /// notice an unreachable host only after 20 s or more.
+    public static let defaultSilenceLimit = 10.0
 
     /// The links of this process, once ``install(communicator:silenceLimit:)`` made them.
     // Safe: set once by the main thread before the monitor thread starts; read-only afterwards.
@@ -41,7 +47,7 @@ public final class PeerLinks: @unchecked Sendable {
     public let peerRanks: [Int]
     /// The linked peers' host names, by link.
     public let peerHosts: [String]
-    /// Seconds of silence after which a peer counts as lost (`nil`: never by silence alone).
+    /// Seconds of silence after which a peer is reported (`nil`: never).
     public let silenceLimit: Double?
     /// Peers on other hosts that could not be linked (a firewall, no common network).
     public let unreachableRanks: [Int]
@@ -53,6 +59,8 @@ public final class PeerLinks: @unchecked Sendable {
     let peerSteps: UnsafeMutableBufferPointer<Int>
     /// Per link, a ``LinkState`` raw value.
     let states: UnsafeMutableBufferPointer<UInt8>
+    /// Whether a line has named the silent peers already (then the SIGTERM handler does not).
+    let silenceReported: UnsafeMutablePointer<Bool>
     /// When the monitor thread last went round its loop: long ago means this process was
     /// suspended, and its peers' silence tells nothing.
     let monitorLap: UnsafeMutablePointer<Double>
@@ -70,14 +78,15 @@ public final class PeerLinks: @unchecked Sendable {
         case ended
         /// Closed without a word: the peer's process or host died.
         case closed
-        /// Nothing heard for longer than the silence limit: its host or link is down.
+        /// Nothing heard for longer than the silence limit: its host or link is down (open
+        /// again if it is heard from).
         case silent
     }
 
     /// Links this rank with its peers on other hosts and starts the monitor thread. A
     /// collective; does nothing with one rank, or when every rank is on one host.
     ///
-    /// - Parameter silenceLimit: seconds of silence after which a peer counts as lost; `nil`
+    /// - Parameter silenceLimit: seconds of silence after which a peer is reported; `nil`
     ///   only notices peers whose connection closes.
     public static func install(communicator: any Communicator, silenceLimit: Double? = defaultSilenceLimit) {
         guard communicator.worldSize > 1, current == nil else { return }
@@ -142,6 +151,8 @@ public final class PeerLinks: @unchecked Sendable {
         peerSteps.initialize(repeating: 0)
         states = .allocate(capacity: sockets.count)
         states.initialize(repeating: LinkState.open.rawValue)
+        silenceReported = .allocate(capacity: 1)
+        silenceReported.initialize(to: false)
         monitorLap = .allocate(capacity: 1)
         monitorLap.initialize(to: MonotonicClock.seconds())
         terminationLines = zip(peerRanks, peerHosts).map { peer, host in

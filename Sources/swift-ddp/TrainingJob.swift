@@ -27,11 +27,7 @@ struct TrainingJob {
         }
         RankFailure.installSignalHandlers(rank: communicator.rank)
         PeerDeathReport.install(communicator: communicator)
-        // A silent peer on another host: a short collective timeout names it first (through the
-        // links' heartbeats); past a long one, the links end the job sooner. 0: never by silence.
-        let timeout = configuration.settings.trainer.collectiveTimeout
-        PeerLinks.install(communicator: communicator,
-                          silenceLimit: timeout > PeerLinks.defaultSilenceLimit ? PeerLinks.defaultSilenceLimit : nil)
+        PeerLinks.install(communicator: communicator)
         RankFailure.run(communicator: communicator) {
             do {
                 // A launcher that announced no size (or another) gets the task built for the real world.
