@@ -48,6 +48,7 @@ extension PeerLinks {
     /// this rank; returns whether it wrote any. Safe in a signal handler.
     static func reportQuietPeersOnTermination() -> Bool {
         guard let links = current else { return false }
+        links.awaitMonitorOnHangUp()
         let now = MonotonicClock.seconds()
         // Stopped until just now (SIGSTOP, then the launcher's SIGCONT and SIGTERM): the peers'
         // records are unread, so their silence tells nothing.
@@ -64,6 +65,31 @@ extension PeerLinks {
         return wrote
     }
 
+    /// When a peer's connection closed just before the launcher's SIGTERM (a host killed: the
+    /// launcher notices its daemon gone as fast as the links do), gives the monitor thread up
+    /// to `hangUpGrace` seconds to read what is left on the links and end this rank with its
+    /// one line naming every lost rank of the host (see `endJob`). Returns at once when no
+    /// link hung up. Safe in a signal handler: `poll` and `nanosleep` only, and the handler
+    /// never runs on the monitor thread, which blocks SIGTERM.
+    private func awaitMonitorOnHangUp() {
+        let hungUp = sockets.indices.contains { link in
+            if LinkState(rawValue: states[link]) == .closed { return true }
+            guard LinkState(rawValue: states[link]) == .open else { return false }
+            var entry = pollfd(fd: sockets[link], events: Int16(Self.hangUpEvents), revents: 0)
+            return poll(&entry, 1, 0) == 1 && entry.revents & Int16(Self.hangUpEvents | POLLHUP | POLLERR) != 0
+        }
+        guard hungUp else { return }
+        var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
+        let deadline = MonotonicClock.seconds() + Self.hangUpGrace
+        while MonotonicClock.seconds() < deadline { nanosleep(&pause, nil) }   // endJob exits meanwhile
+    }
+
+    /// Longer than the monitor's wait for a host's other ranks (0.3 s) plus a poll round;
+    /// shorter than the launcher's grace between SIGTERM and SIGKILL (1 s in Open MPI).
+    static let hangUpGrace = 0.8
+    /// `POLLRDHUP`: the peer closed its end (Linux).
+    private static let hangUpEvents: Int32 = 0x2000
+
     /// One record on `socket`, without blocking; a full or broken link drops it. Safe in a
     /// signal handler (no allocation).
     static func send(_ kind: Record, step: Int, on socket: Int32) {
@@ -77,6 +103,11 @@ extension PeerLinks {
 
     /// The monitor thread: beats, reads the peers' records, and ends this rank when a peer is lost.
     private func monitor() {
+        // The SIGTERM handler waits for this thread (`awaitMonitorOnHangUp`): it must run elsewhere.
+        var terminate = sigset_t()
+        sigemptyset(&terminate)
+        sigaddset(&terminate, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &terminate, nil)
         var pending = [[UInt8]](repeating: [], count: sockets.count)
         var entries = sockets.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
         var nextBeat = 0.0
