@@ -71,14 +71,7 @@ public enum ScalingBenchmark {
     ) throws -> String {
         let startup = PeakMemoryBenchmark.peakResidentBytes()
         let requirement = try PeakMemoryBenchmark.requirement(of: workload)
-        let dataBytes: Int
-        do {
-            let heapBeforeData = PeakMemoryBenchmark.heapBytesInUse()
-            var generator = RandomGenerator(seed: 2)
-            let data = workload.makeData(workload.batchSize * communicator.worldSize * (steps + warmup), &generator)
-            dataBytes = PeakMemoryBenchmark.heapBytesInUse() - heapBeforeData
-            withExtendedLifetime(data) {}
-        }
+        let dataBytes = PeakMemoryBenchmark.dataBytes(of: workload, samples: workload.batchSize * communicator.worldSize * (steps + warmup))
         let comparison = try compare(workload, communicator: communicator, steps: steps, warmup: warmup, rounds: rounds)
         let peaks = PeakMemoryBenchmark.perRank(PeakMemoryBenchmark.peakResidentBytes(), communicator: communicator)
         return comparison.description + "\n"
@@ -95,6 +88,8 @@ public enum ScalingBenchmark {
     ) throws -> [BenchmarkResult] {
         let startup = PeakMemoryBenchmark.peakResidentBytes()
         let requirement = peakMemory ? try PeakMemoryBenchmark.requirement(of: workload) : nil
+        let dataBytes = peakMemory
+            ? PeakMemoryBenchmark.dataBytes(of: workload, samples: workload.batchSize * communicator.worldSize * (steps + warmup)) : 0
         let c = try compare(workload, communicator: communicator, steps: steps, warmup: warmup, rounds: rounds)
         let samplesPerRankStep = Double(workload.batchSize)
         var results = [BenchmarkResult(
@@ -108,6 +103,7 @@ public enum ScalingBenchmark {
         if let requirement {
             let peaks = PeakMemoryBenchmark.perRank(PeakMemoryBenchmark.peakResidentBytes(), communicator: communicator)
             let worst = peaks.max() ?? 0
+            let end = MemorySnapshot.now()
             results.append(BenchmarkResult(
                 name: "peak-rss-\(workload.name)",
                 summary: "largest peak resident memory of \(c.worldSize) ranks (getrusage ru_maxrss) over scale-\(workload.name)",
@@ -117,7 +113,9 @@ public enum ScalingBenchmark {
                 details: peaks.enumerated().map { ("rank\($0.offset)_peak_bytes", Double($0.element)) } + [
                     ("parameter_bytes", Double(requirement.parameters)), ("activation_bytes", Double(requirement.activations)),
                     ("rank0_startup_peak_bytes", Double(startup)),
-                ]))
+                    ("rank0_peak_above_startup_bytes", Double(peaks[0] - startup)),
+                    ("data_set_bytes", Double(dataBytes)),
+                ] + end.breakdown.map { ("rank0_end_\($0.key)_bytes", Double($0.value)) }))
         }
         return results
     }
