@@ -25,7 +25,7 @@ public final class TensorStorage {
         let bytes = Swift.max(count, 1) * MemoryLayout<Float>.stride
         let raw: UnsafeMutableRawPointer
         if bytes >= LargeBlockCache.minimumBytes {
-            raw = LargeBlockCache.allocate(bytes: bytes)   // page-aligned
+            raw = LargeBlockCache.shared.allocate(bytes: bytes)   // page-aligned
             cachedBytes = bytes
         } else {
             var block: UnsafeMutableRawPointer?
@@ -53,18 +53,18 @@ public final class TensorStorage {
 
     deinit {
         guard memoryOwner == nil else { return }
-        if cachedBytes > 0 { LargeBlockCache.release(base, bytes: cachedBytes) } else { free(base) }
+        if cachedBytes > 0 { LargeBlockCache.shared.release(base, bytes: cachedBytes) } else { free(base) }
     }
 
     /// Bytes of tensor storage of ``LargeBlockCache/minimumBytes`` (128 KiB) and more alive now;
     /// smaller tensors come from malloc (`mallinfo2` counts them).
-    public static var largeBytesInUse: Int { LargeBlockCache.bytesInUse }
+    public static var largeBytesInUse: Int { LargeBlockCache.shared.bytesInUse }
 
     /// Bytes of freed large tensors kept mapped for the next tensors of the same sizes.
-    public static var cachedBytesForReuse: Int { LargeBlockCache.cachedBytes }
+    public static var cachedBytesForReuse: Int { LargeBlockCache.shared.cachedBytes }
 
     /// Hands the freed large tensors' memory back to the system and counts the peak that
     /// bounds the cache from the bytes in use now: between phases of a run whose peaks are
     /// measured apart.
-    public static func releaseCachedMemory() { LargeBlockCache.releaseCachedBlocks() }
+    public static func releaseCachedMemory() { LargeBlockCache.shared.releaseCachedBlocks() }
 }
