@@ -6,6 +6,7 @@ import PackageDescription
 //   DDPTensor            Float32 tensors, reverse-mode autograd, kernels on BLAS
 //   DDPNN                Module, layers, losses, initialisation, state dicts
 //   DDPData              Dataset, DataLoader, DistributedSampler, built-in data and file readers
+//   CVectorKernels       optimizer element loops in C, chosen per instruction set at run time
 //   DDPOptim             optimizers, LR schedulers, gradient clipping (torch.optim semantics)
 //   DDPDistributed       Communicator (MPI or local), gradient synchronisation
 //   DDPTrainer           TrainingModule, Trainer, callbacks, logging, checkpoints
@@ -34,15 +35,17 @@ let package = Package(
         .systemLibrary(
             name: "CMPI", pkgConfig: "ompi-c",
             providers: [.apt(["libopenmpi-dev", "openmpi-bin"]), .brew(["open-mpi"])]),
-        // glibc's <malloc.h> (mallopt), which Swift's Glibc module leaves out.
+        // glibc's <malloc.h> (mallinfo2, malloc_trim), which Swift's Glibc module leaves out.
         .systemLibrary(name: "CMalloc"),
 
-        .target(name: "DDPTensor", dependencies: ["CBLAS", "CMalloc"]),
+        .target(name: "DDPTensor", dependencies: ["CBLAS"]),
         .target(name: "DDPNN", dependencies: ["DDPTensor"]),
         .target(
             name: "DDPData", dependencies: ["DDPTensor", "CZlib"],
             resources: [.copy("Resources/digits.csv.gz"), .copy("Resources/DIGITS-LICENSE.md")]),
-        .target(name: "DDPOptim", dependencies: ["DDPTensor"]),
+        // The optimizers' element loops in C, compiled for the baseline and for AVX2.
+        .target(name: "CVectorKernels"),
+        .target(name: "DDPOptim", dependencies: ["DDPTensor", "CVectorKernels"]),
         .target(name: "DDPDistributed", dependencies: ["DDPTensor", "CMPI"]),
         .target(
             name: "DDPTrainer",

@@ -36,14 +36,23 @@ public enum PeakMemoryBenchmark {
                            optimizerState: parameterBytes * workload.optimizerStatePerParameter, activations: activations)
     }
 
-    /// Bytes allocated through malloc and not yet freed, or 0 where unknown.
+    /// Bytes allocated and not yet freed: through malloc (0 where unknown) and as large
+    /// tensors (``TensorStorage/largeBytesInUse``, mapped apart from malloc's heap).
     public static func heapBytesInUse() -> Int {
         #if canImport(Glibc)
         let info = mallinfo2()
-        return Int(info.uordblks) + Int(info.hblkhd)
+        return Int(info.uordblks) + Int(info.hblkhd) + TensorStorage.largeBytesInUse
         #else
-        return 0
+        return TensorStorage.largeBytesInUse
         #endif
+    }
+
+    /// The bytes `samples` samples of the workload's random data set hold.
+    public static func dataBytes(of workload: ScalingWorkload, samples: Int) -> Int {
+        let before = heapBytesInUse()
+        var generator = RandomGenerator(seed: 2)
+        let data = workload.makeData(samples, &generator)
+        return withExtendedLifetime(data) { heapBytesInUse() - before }
     }
 
     /// The most memory this process has had resident since it started (`getrusage`'s

@@ -6,19 +6,25 @@ import DDPTrainer
 /// Data-parallel throughput (weak scaling): a ``ScalingWorkload`` trained by the ``Trainer``
 /// with a fixed per-rank batch, on rank 0 alone and on all ranks, as aggregate samples per second.
 public enum ScalingBenchmark {
-    /// Trains `steps` timed steps (after `warmup` untimed ones) and returns the aggregate
+    /// Trains `steps` timed steps (after `warmup` untimed ones) on an epoch of `data` (at
+    /// least ``samples(_:worldSize:steps:warmup:)`` samples) and returns the aggregate
     /// samples per second over all ranks (the same on every rank).
     public static func samplesPerSecond(
-        _ workload: ScalingWorkload, communicator: any Communicator, steps: Int = 30, warmup: Int = 5
+        _ workload: ScalingWorkload, data: any Dataset, communicator: any Communicator, steps: Int = 30, warmup: Int = 5
     ) throws -> Double {
-        var generator = RandomGenerator(seed: 2)
-        let data = workload.makeData(workload.batchSize * communicator.worldSize * (steps + warmup), &generator)
+        let samples = Self.samples(workload, worldSize: communicator.worldSize, steps: steps, warmup: warmup)
+        let data = data.count == samples ? data : Subset(data, indices: Array(0..<samples))
         let loader = try DataLoader(data, batchSize: workload.batchSize, seed: 3)
         let timer = StepTimer(warmup: warmup)
         let trainer = try Trainer(maxEpochs: 1, communicator: communicator, callbacks: [timer], enableProgressBar: false)
         try trainer.fit(workload.makeModule(), train: loader)
         let seconds = communicator.mean([timer.elapsed])[0]
         return Double(workload.batchSize * communicator.worldSize * steps) / seconds
+    }
+
+    /// The samples of one epoch of `steps + warmup` steps on `worldSize` ranks.
+    public static func samples(_ workload: ScalingWorkload, worldSize: Int, steps: Int, warmup: Int) -> Int {
+        workload.batchSize * worldSize * (steps + warmup)
     }
 
     /// The figures of ``compare(_:communicator:steps:warmup:rounds:)``.
@@ -48,15 +54,22 @@ public enum ScalingBenchmark {
     public static func compare(
         _ workload: ScalingWorkload, communicator: any Communicator, steps: Int = 30, warmup: Int = 5, rounds: Int = 5
     ) throws -> Comparison {
+        // One data set for every round, built once: rank 0 alone trains on its first samples.
+        var generator = RandomGenerator(seed: 2)
+        let data = workload.makeData(samples(workload, worldSize: communicator.worldSize, steps: steps, warmup: warmup), &generator)
         var alone: [Double] = [], together: [Double] = []
         for _ in 0..<rounds {
+            // Each side starts without the other's freed tensors cached, so the peak memory
+            // of the run is that of training, not of alternating one rank and all of them.
+            TensorStorage.releaseCachedMemory()
             var rate = [0.0]
             if communicator.isRoot {
-                rate[0] = try samplesPerSecond(workload, communicator: LocalCommunicator(), steps: steps, warmup: warmup)
+                rate[0] = try samplesPerSecond(workload, data: data, communicator: LocalCommunicator(), steps: steps, warmup: warmup)
             }
             rate.withUnsafeMutableBufferPointer { communicator.allReduce($0, .sum) }
             alone.append(rate[0])
-            together.append(try samplesPerSecond(workload, communicator: communicator, steps: steps, warmup: warmup))
+            TensorStorage.releaseCachedMemory()
+            together.append(try samplesPerSecond(workload, data: data, communicator: communicator, steps: steps, warmup: warmup))
         }
         return Comparison(workload: workload.name, summary: workload.summary, worldSize: communicator.worldSize,
                           oneRank: Measurement.median(alone), allRanks: Measurement.median(together),
@@ -71,14 +84,7 @@ public enum ScalingBenchmark {
     ) throws -> String {
         let startup = PeakMemoryBenchmark.peakResidentBytes()
         let requirement = try PeakMemoryBenchmark.requirement(of: workload)
-        let dataBytes: Int
-        do {
-            let heapBeforeData = PeakMemoryBenchmark.heapBytesInUse()
-            var generator = RandomGenerator(seed: 2)
-            let data = workload.makeData(workload.batchSize * communicator.worldSize * (steps + warmup), &generator)
-            dataBytes = PeakMemoryBenchmark.heapBytesInUse() - heapBeforeData
-            withExtendedLifetime(data) {}
-        }
+        let dataBytes = PeakMemoryBenchmark.dataBytes(of: workload, samples: samples(workload, worldSize: communicator.worldSize, steps: steps, warmup: warmup))
         let comparison = try compare(workload, communicator: communicator, steps: steps, warmup: warmup, rounds: rounds)
         let peaks = PeakMemoryBenchmark.perRank(PeakMemoryBenchmark.peakResidentBytes(), communicator: communicator)
         return comparison.description + "\n"
@@ -95,6 +101,8 @@ public enum ScalingBenchmark {
     ) throws -> [BenchmarkResult] {
         let startup = PeakMemoryBenchmark.peakResidentBytes()
         let requirement = peakMemory ? try PeakMemoryBenchmark.requirement(of: workload) : nil
+        let dataBytes = peakMemory
+            ? PeakMemoryBenchmark.dataBytes(of: workload, samples: samples(workload, worldSize: communicator.worldSize, steps: steps, warmup: warmup)) : 0
         let c = try compare(workload, communicator: communicator, steps: steps, warmup: warmup, rounds: rounds)
         let samplesPerRankStep = Double(workload.batchSize)
         var results = [BenchmarkResult(
@@ -108,6 +116,7 @@ public enum ScalingBenchmark {
         if let requirement {
             let peaks = PeakMemoryBenchmark.perRank(PeakMemoryBenchmark.peakResidentBytes(), communicator: communicator)
             let worst = peaks.max() ?? 0
+            let end = MemorySnapshot.now()
             results.append(BenchmarkResult(
                 name: "peak-rss-\(workload.name)",
                 summary: "largest peak resident memory of \(c.worldSize) ranks (getrusage ru_maxrss) over scale-\(workload.name)",
@@ -117,7 +126,9 @@ public enum ScalingBenchmark {
                 details: peaks.enumerated().map { ("rank\($0.offset)_peak_bytes", Double($0.element)) } + [
                     ("parameter_bytes", Double(requirement.parameters)), ("activation_bytes", Double(requirement.activations)),
                     ("rank0_startup_peak_bytes", Double(startup)),
-                ]))
+                    ("rank0_peak_above_startup_bytes", Double(peaks[0] - startup)),
+                    ("data_set_bytes", Double(dataBytes)),
+                ] + end.breakdown.map { ("rank0_end_\($0.key)_bytes", Double($0.value)) }))
         }
         return results
     }

@@ -118,6 +118,7 @@ public enum ZeroRedundancyBenchmark {
     /// Hands freed heap memory back to the system and resets the kernel's peak resident size
     /// to the current one; `false` where that cannot be done.
     static func resetPeak() -> Bool {
+        TensorStorage.releaseCachedMemory()
         #if canImport(Glibc)
         _ = malloc_trim(0)
         let descriptor = open("/proc/self/clear_refs", O_WRONLY)

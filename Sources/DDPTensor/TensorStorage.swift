@@ -1,5 +1,4 @@
 #if canImport(Glibc)
-import CMalloc
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -17,16 +16,25 @@ public final class TensorStorage {
     /// The owner of borrowed memory, kept alive as long as the storage; `nil` when the
     /// storage allocated (and frees) its memory itself.
     private let memoryOwner: AnyObject?
+    /// The size of the block ``LargeBlockCache`` lent, or 0 for memory from malloc or borrowed.
+    private let cachedBytes: Int
 
     /// Allocates room for `count` floats, uninitialised.
     public init(count: Int) {
         precondition(count >= 0, "a storage cannot hold a negative number of elements")
-        _ = TensorStorage.keepFreedMemory
         let bytes = Swift.max(count, 1) * MemoryLayout<Float>.stride
-        var raw: UnsafeMutableRawPointer?
-        // Aligned for AVX loads; posix_memalign never returns a null pointer on success.
-        guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
-            fatalError("out of memory: could not allocate \(bytes) bytes for a tensor")
+        let raw: UnsafeMutableRawPointer
+        if bytes >= LargeBlockCache.minimumBytes {
+            raw = LargeBlockCache.shared.allocate(bytes: bytes)   // page-aligned
+            cachedBytes = bytes
+        } else {
+            var block: UnsafeMutableRawPointer?
+            // Aligned for AVX loads; posix_memalign never returns a null pointer on success.
+            guard posix_memalign(&block, 64, bytes) == 0, let block else {
+                fatalError("out of memory: could not allocate \(bytes) bytes for a tensor")
+            }
+            raw = block
+            cachedBytes = 0
         }
         base = raw.bindMemory(to: Float.self, capacity: Swift.max(count, 1))
         self.count = count
@@ -40,20 +48,23 @@ public final class TensorStorage {
         self.base = base
         self.count = count
         memoryOwner = owner
+        cachedBytes = 0
     }
 
     deinit {
-        if memoryOwner == nil { free(base) }
+        guard memoryOwner == nil else { return }
+        if cachedBytes > 0 { LargeBlockCache.shared.release(base, bytes: cachedBytes) } else { free(base) }
     }
 
-    /// A training step frees and reallocates the same multi-megabyte buffers (activations,
-    /// fresh gradients) every step. By default glibc returns such blocks to the system and
-    /// page-faults them in again on the next step, which costs as much as the arithmetic on
-    /// them; keeping them in the heap makes the memory footprint flat and the step cheaper.
-    private static let keepFreedMemory: Void = {
-        #if canImport(Glibc)
-        _ = mallopt(M_MMAP_THRESHOLD, 256 << 20)
-        _ = mallopt(M_TRIM_THRESHOLD, 1 << 30)
-        #endif
-    }()
+    /// Bytes of tensor storage of ``LargeBlockCache/minimumBytes`` (128 KiB) and more alive now;
+    /// smaller tensors come from malloc (`mallinfo2` counts them).
+    public static var largeBytesInUse: Int { LargeBlockCache.shared.bytesInUse }
+
+    /// Bytes of freed large tensors kept mapped for the next tensors of the same sizes.
+    public static var cachedBytesForReuse: Int { LargeBlockCache.shared.cachedBytes }
+
+    /// Hands the freed large tensors' memory back to the system and counts the peak that
+    /// bounds the cache from the bytes in use now: between phases of a run whose peaks are
+    /// measured apart.
+    public static func releaseCachedMemory() { LargeBlockCache.shared.releaseCachedBlocks() }
 }
