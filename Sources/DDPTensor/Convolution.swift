@@ -121,13 +121,19 @@ struct ConvolutionGeometry {
 
     /// Adds `columns` `[C·kh·kw, OH·OW]` back into one image `[C, H, W]`: the adjoint of
     /// ``imageToColumns(_:_:)``, so every input pixel sums the gradients of the windows it fed.
-    func addColumnsToImage(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>) {
+    /// `columns` is scratch: where the window reached into the padding it may be overwritten.
+    func addColumnsToImage(_ columns: UnsafeMutablePointer<Float>, _ image: UnsafeMutablePointer<Float>) {
         let positions = outputPositions
         var row = columns
         for c in 0..<channels {
             let plane = image + c * height * width
             for ki in 0..<kernelHeight {
                 for kj in 0..<kernelWidth {
+                    if rowsAreContiguous {
+                        addShiftedPlane(row, kernelRow: ki, kernelColumn: kj, into: plane)
+                        row += positions
+                        continue
+                    }
                     let valid = validOutputColumns(kernelColumn: kj)
                     let columnOffset = kj - paddingWidth
                     for oh in 0..<outputHeight {
@@ -137,8 +143,8 @@ struct ConvolutionGeometry {
                         let target = plane + ih * width + columnOffset
                         if strideWidth == 1 {
                             // Unit stride: a contiguous add the compiler vectorises.
-                            let from = source + valid.lowerBound, to = target + valid.lowerBound
-                            for i in 0..<valid.count { to[i] += from[i] }
+                            addRun(UnsafePointer(source + valid.lowerBound), into: target + valid.lowerBound,
+                                   count: valid.count)
                         } else {
                             for ow in valid { target[ow * strideWidth] += source[ow] }
                         }
@@ -147,6 +153,47 @@ struct ConvolutionGeometry {
                 }
             }
         }
+    }
+
+    /// The adjoint of ``copyShiftedPlane(_:kernelRow:kernelColumn:into:)``: zeros the
+    /// entries of one column row whose window reached into the padding, then adds the row
+    /// onto the plane as one block.
+    @inline(__always)
+    private func addShiftedPlane(_ row: UnsafeMutablePointer<Float>, kernelRow ki: Int, kernelColumn kj: Int,
+                                 into plane: UnsafeMutablePointer<Float>) {
+        let first = Swift.min(Swift.max(0, paddingHeight - ki), outputHeight)
+        let end = Swift.max(first, Swift.min(outputHeight, height + paddingHeight - ki))
+        guard end > first else { return }
+        let valid = validOutputColumns(kernelColumn: kj)
+        if valid.count < width {
+            for oh in first..<end {
+                let out = row + oh * width
+                for ow in 0..<valid.lowerBound { out[ow] = 0 }
+                for ow in valid.upperBound..<width { out[ow] = 0 }
+            }
+        }
+        let offset = kj - paddingWidth
+        let count = (end - first) * width
+        let source = row + first * width, target = plane + (first - paddingHeight + ki) * width
+        let low = Swift.max(0, -offset), high = count - Swift.max(0, offset)
+        if high > low { addRun(UnsafePointer(source + low), into: target + low + offset, count: high - low) }
+    }
+}
+
+/// `target[i] += source[i]` for `i` in `0..<count`, eight at a time.
+@inline(__always)
+private func addRun(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
+    typealias Vector = SIMD8<Float>
+    var i = 0
+    while i + Vector.scalarCount <= count {
+        let sum = UnsafeRawPointer(target + i).loadUnaligned(as: Vector.self)
+            + UnsafeRawPointer(source + i).loadUnaligned(as: Vector.self)
+        UnsafeMutableRawPointer(target + i).storeBytes(of: sum, as: Vector.self)
+        i += Vector.scalarCount
+    }
+    while i < count {
+        target[i] += source[i]
+        i += 1
     }
 }
 
