@@ -77,7 +77,8 @@ struct ConvolutionGeometry {
                             (out + valid.lowerBound).update(from: source + valid.lowerBound + columnOffset,
                                                             count: valid.count)
                         } else {
-                            for ow in valid { out[ow] = source[ow * strideWidth + columnOffset] }
+                            gather(source + valid.lowerBound * strideWidth + columnOffset, step: strideWidth,
+                                   into: out + valid.lowerBound, count: valid.count)
                         }
                         if valid.upperBound < outputWidth {
                             (out + valid.upperBound).update(repeating: 0, count: outputWidth - valid.upperBound)
@@ -146,7 +147,8 @@ struct ConvolutionGeometry {
                             addRun(UnsafePointer(source + valid.lowerBound), into: target + valid.lowerBound,
                                    count: valid.count)
                         } else {
-                            for ow in valid { target[ow * strideWidth] += source[ow] }
+                            scatterAdd(UnsafePointer(source + valid.lowerBound), into: target + valid.lowerBound * strideWidth,
+                                       step: strideWidth, count: valid.count)
                         }
                     }
                     row += positions
@@ -296,5 +298,28 @@ extension Tensor {
         _ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0
     ) -> Tensor {
         conv2d(input, weight: weight, bias: bias, stride: (stride, stride), padding: (padding, padding))
+    }
+}
+
+/// `target[i] = source[i·step]` for `i` in `0..<count`, stepping pointers rather than
+/// computing (overflow-checked) indices.
+@inline(__always)
+private func gather(_ source: UnsafePointer<Float>, step: Int, into target: UnsafeMutablePointer<Float>, count: Int) {
+    var from = source, to = target
+    for _ in 0..<count {
+        to.pointee = from.pointee
+        to += 1
+        from += step
+    }
+}
+
+/// `target[i·step] += source[i]` for `i` in `0..<count`: the adjoint of ``gather(_:step:into:count:)``.
+@inline(__always)
+private func scatterAdd(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, step: Int, count: Int) {
+    var from = source, to = target
+    for _ in 0..<count {
+        to.pointee += from.pointee
+        to += step
+        from += 1
     }
 }

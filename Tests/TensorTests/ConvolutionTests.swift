@@ -59,6 +59,18 @@ private func naiveConv2d(_ x: Tensor, _ w: Tensor, _ b: Tensor?, stride: (Int, I
         #expect(allClose(out.scalars, naiveConv2d(x, w, nil, stride: (1, 1), padding: padding), rtol: 1e-4, atol: 1e-5))
     }
 
+    /// The input gradient of those convolutions folds each column row back as one block.
+    @Test(arguments: [((3, 3), (1, 1)), ((3, 5), (2, 2)), ((1, 3), (0, 1)), ((3, 7), (4, 3))])
+    func sameWidthConvolutionGradientsMatchFiniteDifferences(kernel: (Int, Int), padding: (Int, Int)) {
+        var g = RandomGenerator(seed: 13)
+        let x = Tensor.randn([2, 2, 5, 4], using: &g)
+        let w = Tensor.randn([3, 2, kernel.0, kernel.1], using: &g)
+        let report = checkGradients([x, w]) {
+            Tensor.conv2d($0[0], weight: $0[1], bias: nil, stride: (1, 1), padding: padding)
+        }
+        #expect(report.passed, "\(report)")
+    }
+
     @Test(arguments: [(1, 0, true), (1, 1, false), (2, 0, false), (2, 1, true)])
     func gradientsOnNonSquareInput(stride: Int, padding: Int, withBias: Bool) {
         var g = RandomGenerator(seed: UInt64(10 * stride + padding))
