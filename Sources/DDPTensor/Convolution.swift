@@ -48,6 +48,32 @@ struct ConvolutionGeometry {
         return clampedFirst..<Swift.max(clampedFirst, Swift.min(end, outputWidth))
     }
 
+    /// With unit strides, the input gradient is a convolution too: of the output gradient,
+    /// padded by `kernel - 1 - padding`, with the kernel flipped and its channels swapped
+    /// (``flippedKernel(_:outputChannels:)``). Its geometry, whose output is `[C, H, W]`;
+    /// `nil` for other strides, or padding wider than the kernel reaches.
+    func inputGradientGeometry(outputChannels: Int) -> ConvolutionGeometry? {
+        guard strideHeight == 1, strideWidth == 1, paddingHeight < kernelHeight, paddingWidth < kernelWidth else {
+            return nil
+        }
+        return ConvolutionGeometry(channels: outputChannels, height: outputHeight, width: outputWidth,
+                                   kernel: (kernelHeight, kernelWidth), stride: (1, 1),
+                                   padding: (kernelHeight - 1 - paddingHeight, kernelWidth - 1 - paddingWidth))
+    }
+
+    /// `W̃[c, o, i, j] = W[o, c, kh - 1 - i, kw - 1 - j]` for a weight `W` `[O, C, kh, kw]`.
+    func flippedKernel(_ weight: UnsafePointer<Float>, outputChannels: Int) -> TensorStorage {
+        let taps = kernelHeight * kernelWidth
+        let flipped = TensorStorage(count: channels * outputChannels * taps)
+        for c in 0..<channels {
+            for o in 0..<outputChannels {
+                let source = weight + (o * channels + c) * taps, target = flipped.base + (c * outputChannels + o) * taps
+                for tap in 0..<taps { target[tap] = source[taps - 1 - tap] }
+            }
+        }
+        return flipped
+    }
+
     /// Unfolds one image `[C, H, W]` into `columns` `[C·kh·kw, OH·OW]`, zeros where the
     /// window reaches into the padding.
     func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>) {
@@ -265,6 +291,21 @@ extension Tensor {
                 }
             }
             ctx.withGradient(of: 0) { dX, accumulate in
+                if scratch != nil, let transposed = geometry.inputGradientGeometry(outputChannels: outChannels) {
+                    // dX_n[C, H·W] = W̃[C, O·kh·kw] · columns(dY_n): one product whose inner
+                    // dimension is O·kh·kw, with no fold back and no zeroing of dX.
+                    let flipped = geometry.flippedKernel(weight.data, outputChannels: outChannels)
+                    let columns = TensorStorage(count: transposed.columnRows * transposed.outputPositions)
+                    withExtendedLifetime(flipped) {
+                        for n in 0..<batch {
+                            transposed.imageToColumns(g + n * outputSize, columns.base)
+                            BLAS.gemm(transposeA: false, transposeB: false, m: channels, n: transposed.outputPositions,
+                                      k: transposed.columnRows, a: flipped.base, b: columns.base,
+                                      beta: accumulate ? 1 : 0, c: dX + n * imageSize)
+                        }
+                    }
+                    return
+                }
                 // dcolumns_n[K, L] = Wᵀ[K, O] · dY_n[O, L], then folded back onto the image.
                 for n in 0..<batch {
                     let dImage = dX + n * imageSize
