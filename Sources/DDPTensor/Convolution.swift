@@ -291,7 +291,10 @@ extension Tensor {
                 }
             }
             ctx.withGradient(of: 0) { dX, accumulate in
-                if scratch != nil, let transposed = geometry.inputGradientGeometry(outputChannels: outChannels) {
+                // With no more output than input channels, unfolding dY costs no more than folding
+                // back dX's columns would.
+                if scratch != nil, outChannels <= channels,
+                   let transposed = geometry.inputGradientGeometry(outputChannels: outChannels) {
                     // dX_n[C, H·W] = W̃[C, O·kh·kw] · columns(dY_n): one product whose inner
                     // dimension is O·kh·kw, with no fold back and no zeroing of dX.
                     let flipped = geometry.flippedKernel(weight.data, outputChannels: outChannels)
