@@ -138,11 +138,21 @@ struct ConvolutionGeometry {
         let target = row + first * width, source = plane + (first - paddingHeight + ki) * width
         let low = Swift.max(0, -offset), high = count - Swift.max(0, offset)
         if high > low { (target + low).update(from: source + low + offset, count: high - low) }
-        let valid = validOutputColumns(kernelColumn: kj)
-        for oh in first..<end {
-            let out = row + oh * width
-            for ow in 0..<valid.lowerBound { out[ow] = 0 }
-            for ow in valid.upperBound..<width { out[ow] = 0 }
+        zeroEdgeColumns(of: row + first * width, rows: end - first, outside: validOutputColumns(kernelColumn: kj))
+    }
+
+    /// Zeros the columns outside `valid` in each of `rows` rows of `width` elements at `block`:
+    /// where a shifted window reaches into the padding on the left or right.
+    @inline(__always)
+    private func zeroEdgeColumns(of block: UnsafeMutablePointer<Float>, rows: Int, outside valid: Range<Int>) {
+        let (left, right) = (valid.lowerBound, width - valid.upperBound)
+        guard left > 0 || right > 0 else { return }
+        var out = block
+        for _ in 0..<rows {
+            // A padding's width of elements: loops, not memset calls.
+            for i in 0..<left { out[i] = 0 }
+            for i in valid.upperBound..<width { out[i] = 0 }
+            out += width
         }
     }
 
@@ -192,14 +202,7 @@ struct ConvolutionGeometry {
         let first = Swift.min(Swift.max(0, paddingHeight - ki), outputHeight)
         let end = Swift.max(first, Swift.min(outputHeight, height + paddingHeight - ki))
         guard end > first else { return }
-        let valid = validOutputColumns(kernelColumn: kj)
-        if valid.count < width {
-            for oh in first..<end {
-                let out = row + oh * width
-                for ow in 0..<valid.lowerBound { out[ow] = 0 }
-                for ow in valid.upperBound..<width { out[ow] = 0 }
-            }
-        }
+        zeroEdgeColumns(of: row + first * width, rows: end - first, outside: validOutputColumns(kernelColumn: kj))
         let offset = kj - paddingWidth
         let count = (end - first) * width
         let source = row + first * width, target = plane + (first - paddingHeight + ki) * width
@@ -350,7 +353,19 @@ extension Tensor {
 @inline(__always)
 private func gather(_ source: UnsafePointer<Float>, step: Int, into target: UnsafeMutablePointer<Float>, count: Int) {
     var from = source, to = target
-    for _ in 0..<count {
+    var remaining = count
+    if step == 2 {
+        // Eight at a time from sixteen loaded: the load reaches one element past the last it
+        // keeps, so it runs only while a later element is still to be read.
+        while remaining > 8 {
+            let pair = UnsafeRawPointer(from).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(to).storeBytes(of: pair.evenHalf, as: SIMD8<Float>.self)
+            to += 8
+            from += 16
+            remaining -= 8
+        }
+    }
+    for _ in 0..<remaining {
         to.pointee = from.pointee
         to += 1
         from += step
