@@ -86,7 +86,7 @@ extension Tensor {
             let shift = (bias?.data[c] ?? 0) - mean[c] * scale
             for n in 0..<batch {
                 let offset = (n * channels + c) * spatial
-                for s in 0..<spatial { out[offset + s] = x[offset + s] * scale + shift }
+                RunKernels.scaleAndShift(x + offset, scale: scale, shift: shift, into: out + offset, count: spatial)
             }
         }
 
@@ -100,16 +100,15 @@ extension Tensor {
             let sums = Tensor(uninitializedShape: [2, channels])
             let gradSum = sums.data, gradDotNormalized = sums.data + channels
             for c in 0..<channels {
-                var sum: Float = 0, dot: Float = 0
+                var sum: Double = 0, dot: Double = 0
                 for n in 0..<batch {
                     let offset = (n * channels + c) * spatial
-                    for s in 0..<spatial {
-                        sum += g[offset + s]
-                        dot += g[offset + s] * (x[offset + s] - mean[c]) * inverseStd[c]
-                    }
+                    let run = RunKernels.sumAndCenteredDot(g + offset, x + offset, center: mean[c], count: spatial)
+                    sum += Double(run.sum)
+                    dot += Double(run.dot)
                 }
-                gradSum[c] = sum
-                gradDotNormalized[c] = dot
+                gradSum[c] = Float(sum)
+                gradDotNormalized[c] = Float(dot * Double(inverseStd[c]))
             }
             // The statistics came from every replica's batch, so x's gradient through them sums
             // over replicas too; γ's and β's stay this replica's (the gradient sync adds them).
@@ -125,13 +124,12 @@ extension Tensor {
                     // depend on x. Evaluation: dx = γ·invstd·dy.
                     let meanGrad = training ? Float(inputSums[c] / Double(count)) : 0
                     let normalizedGrad = training ? Float(inputSums[channels + c] / Double(count)) : 0
+                    // scale·(dy - meanGrad - (x - mean)·invstd·normalizedGrad) = a·dy + b·(x - mean) + c.
                     for n in 0..<batch {
                         let offset = (n * channels + c) * spatial
-                        for s in 0..<spatial {
-                            let normalized = (x[offset + s] - mean[c]) * inverseStd[c]
-                            let v = scale * (g[offset + s] - meanGrad - normalized * normalizedGrad)
-                            dX[offset + s] = accumulate ? dX[offset + s] + v : v
-                        }
+                        RunKernels.affineCombination(g + offset, x + offset, a: scale, b: -scale * inverseStd[c] * normalizedGrad,
+                                                     center: mean[c], c: -scale * meanGrad,
+                                                     into: dX + offset, count: spatial, accumulate: accumulate)
                     }
                 }
             }
@@ -156,7 +154,8 @@ private struct BatchStatistics {
     var variance: [Double]
     var count: Int
 
-    /// Two passes over this batch: the mean, then the squared deviations from it.
+    /// Two passes over this batch: the mean, then the squared deviations from it (each run
+    /// of a plane summed in float lanes, the runs in double).
     init(of x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int) {
         count = batch * spatial
         mean = Array(repeating: 0, count: channels)
@@ -164,37 +163,32 @@ private struct BatchStatistics {
         for c in 0..<channels {
             var total: Double = 0
             for n in 0..<batch {
-                let row = x + (n * channels + c) * spatial
-                for s in 0..<spatial { total += Double(row[s]) }
+                total += Double(RunKernels.sum(x + (n * channels + c) * spatial, count: spatial))
             }
             let channelMean = total / Double(count)
+            // Deviations from the float mean: what is left of the mean's rounding, m, adds
+            // m² to each square; subtracted below.
+            let center = Float(channelMean), residual = Double(center) - channelMean
             var squares: Double = 0
             for n in 0..<batch {
-                let row = x + (n * channels + c) * spatial
-                for s in 0..<spatial {
-                    let d = Double(row[s]) - channelMean
-                    squares += d * d
-                }
+                squares += Double(RunKernels.squaredDeviations(x + (n * channels + c) * spatial, from: center, count: spatial))
             }
             mean[c] = channelMean
-            variance[c] = squares / Double(count)
+            variance[c] = Swift.max(squares / Double(count) - residual * residual, 0)
         }
     }
 
     /// Over every replica's batch: one reduction of Σx, Σx² per channel and the count, in
-    /// double precision (so E[x²] - E[x]² loses nothing that matters for float inputs).
+    /// double precision across runs (so E[x²] - E[x]² loses nothing that matters for float inputs).
     init(overReplicasOf x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
          reduction: BatchStatisticsReduction) {
         var sums = [Double](repeating: 0, count: 2 * channels + 1)
         for c in 0..<channels {
             var total: Double = 0, squares: Double = 0
             for n in 0..<batch {
-                let row = x + (n * channels + c) * spatial
-                for s in 0..<spatial {
-                    let value = Double(row[s])
-                    total += value
-                    squares += value * value
-                }
+                let run = RunKernels.sumAndSquares(x + (n * channels + c) * spatial, count: spatial)
+                total += Double(run.sum)
+                squares += Double(run.squares)
             }
             sums[c] = total
             sums[channels + c] = squares

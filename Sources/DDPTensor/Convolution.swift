@@ -48,6 +48,32 @@ struct ConvolutionGeometry {
         return clampedFirst..<Swift.max(clampedFirst, Swift.min(end, outputWidth))
     }
 
+    /// With unit strides, the input gradient is a convolution too: of the output gradient,
+    /// padded by `kernel - 1 - padding`, with the kernel flipped and its channels swapped
+    /// (``flippedKernel(_:outputChannels:)``). Its geometry, whose output is `[C, H, W]`;
+    /// `nil` for other strides, or padding wider than the kernel reaches.
+    func inputGradientGeometry(outputChannels: Int) -> ConvolutionGeometry? {
+        guard strideHeight == 1, strideWidth == 1, paddingHeight < kernelHeight, paddingWidth < kernelWidth else {
+            return nil
+        }
+        return ConvolutionGeometry(channels: outputChannels, height: outputHeight, width: outputWidth,
+                                   kernel: (kernelHeight, kernelWidth), stride: (1, 1),
+                                   padding: (kernelHeight - 1 - paddingHeight, kernelWidth - 1 - paddingWidth))
+    }
+
+    /// `W̃[c, o, i, j] = W[o, c, kh - 1 - i, kw - 1 - j]` for a weight `W` `[O, C, kh, kw]`.
+    func flippedKernel(_ weight: UnsafePointer<Float>, outputChannels: Int) -> TensorStorage {
+        let taps = kernelHeight * kernelWidth
+        let flipped = TensorStorage(count: channels * outputChannels * taps)
+        for c in 0..<channels {
+            for o in 0..<outputChannels {
+                let source = weight + (o * channels + c) * taps, target = flipped.base + (c * outputChannels + o) * taps
+                for tap in 0..<taps { target[tap] = source[taps - 1 - tap] }
+            }
+        }
+        return flipped
+    }
+
     /// Unfolds one image `[C, H, W]` into `columns` `[C·kh·kw, OH·OW]`, zeros where the
     /// window reaches into the padding.
     func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>) {
@@ -77,7 +103,8 @@ struct ConvolutionGeometry {
                             (out + valid.lowerBound).update(from: source + valid.lowerBound + columnOffset,
                                                             count: valid.count)
                         } else {
-                            for ow in valid { out[ow] = source[ow * strideWidth + columnOffset] }
+                            gather(source + valid.lowerBound * strideWidth + columnOffset, step: strideWidth,
+                                   into: out + valid.lowerBound, count: valid.count)
                         }
                         if valid.upperBound < outputWidth {
                             (out + valid.upperBound).update(repeating: 0, count: outputWidth - valid.upperBound)
@@ -111,23 +138,39 @@ struct ConvolutionGeometry {
         let target = row + first * width, source = plane + (first - paddingHeight + ki) * width
         let low = Swift.max(0, -offset), high = count - Swift.max(0, offset)
         if high > low { (target + low).update(from: source + low + offset, count: high - low) }
-        let valid = validOutputColumns(kernelColumn: kj)
-        for oh in first..<end {
-            let out = row + oh * width
-            for ow in 0..<valid.lowerBound { out[ow] = 0 }
-            for ow in valid.upperBound..<width { out[ow] = 0 }
+        zeroEdgeColumns(of: row + first * width, rows: end - first, outside: validOutputColumns(kernelColumn: kj))
+    }
+
+    /// Zeros the columns outside `valid` in each of `rows` rows of `width` elements at `block`:
+    /// where a shifted window reaches into the padding on the left or right.
+    @inline(__always)
+    private func zeroEdgeColumns(of block: UnsafeMutablePointer<Float>, rows: Int, outside valid: Range<Int>) {
+        let (left, right) = (valid.lowerBound, width - valid.upperBound)
+        guard left > 0 || right > 0 else { return }
+        var out = block
+        for _ in 0..<rows {
+            // A padding's width of elements: loops, not memset calls.
+            for i in 0..<left { out[i] = 0 }
+            for i in valid.upperBound..<width { out[i] = 0 }
+            out += width
         }
     }
 
     /// Adds `columns` `[C·kh·kw, OH·OW]` back into one image `[C, H, W]`: the adjoint of
     /// ``imageToColumns(_:_:)``, so every input pixel sums the gradients of the windows it fed.
-    func addColumnsToImage(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>) {
+    /// `columns` is scratch: where the window reached into the padding it may be overwritten.
+    func addColumnsToImage(_ columns: UnsafeMutablePointer<Float>, _ image: UnsafeMutablePointer<Float>) {
         let positions = outputPositions
         var row = columns
         for c in 0..<channels {
             let plane = image + c * height * width
             for ki in 0..<kernelHeight {
                 for kj in 0..<kernelWidth {
+                    if rowsAreContiguous {
+                        addShiftedPlane(row, kernelRow: ki, kernelColumn: kj, into: plane)
+                        row += positions
+                        continue
+                    }
                     let valid = validOutputColumns(kernelColumn: kj)
                     let columnOffset = kj - paddingWidth
                     for oh in 0..<outputHeight {
@@ -137,16 +180,51 @@ struct ConvolutionGeometry {
                         let target = plane + ih * width + columnOffset
                         if strideWidth == 1 {
                             // Unit stride: a contiguous add the compiler vectorises.
-                            let from = source + valid.lowerBound, to = target + valid.lowerBound
-                            for i in 0..<valid.count { to[i] += from[i] }
+                            addRun(UnsafePointer(source + valid.lowerBound), into: target + valid.lowerBound,
+                                   count: valid.count)
                         } else {
-                            for ow in valid { target[ow * strideWidth] += source[ow] }
+                            scatterAdd(UnsafePointer(source + valid.lowerBound), into: target + valid.lowerBound * strideWidth,
+                                       step: strideWidth, count: valid.count)
                         }
                     }
                     row += positions
                 }
             }
         }
+    }
+
+    /// The adjoint of ``copyShiftedPlane(_:kernelRow:kernelColumn:into:)``: zeros the
+    /// entries of one column row whose window reached into the padding, then adds the row
+    /// onto the plane as one block.
+    @inline(__always)
+    private func addShiftedPlane(_ row: UnsafeMutablePointer<Float>, kernelRow ki: Int, kernelColumn kj: Int,
+                                 into plane: UnsafeMutablePointer<Float>) {
+        let first = Swift.min(Swift.max(0, paddingHeight - ki), outputHeight)
+        let end = Swift.max(first, Swift.min(outputHeight, height + paddingHeight - ki))
+        guard end > first else { return }
+        zeroEdgeColumns(of: row + first * width, rows: end - first, outside: validOutputColumns(kernelColumn: kj))
+        let offset = kj - paddingWidth
+        let count = (end - first) * width
+        let source = row + first * width, target = plane + (first - paddingHeight + ki) * width
+        let low = Swift.max(0, -offset), high = count - Swift.max(0, offset)
+        if high > low { addRun(UnsafePointer(source + low), into: target + low + offset, count: high - low) }
+    }
+}
+
+/// `target[i] += source[i]` for `i` in `0..<count`, eight at a time.
+@inline(__always)
+private func addRun(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
+    typealias Vector = SIMD8<Float>
+    var i = 0
+    while i + Vector.scalarCount <= count {
+        let sum = UnsafeRawPointer(target + i).loadUnaligned(as: Vector.self)
+            + UnsafeRawPointer(source + i).loadUnaligned(as: Vector.self)
+        UnsafeMutableRawPointer(target + i).storeBytes(of: sum, as: Vector.self)
+        i += Vector.scalarCount
+    }
+    while i < count {
+        target[i] += source[i]
+        i += 1
     }
 }
 
@@ -216,6 +294,24 @@ extension Tensor {
                 }
             }
             ctx.withGradient(of: 0) { dX, accumulate in
+                // With no more output than input channels, unfolding dY costs no more than folding
+                // back dX's columns would.
+                if scratch != nil, outChannels <= channels,
+                   let transposed = geometry.inputGradientGeometry(outputChannels: outChannels) {
+                    // dX_n[C, H·W] = W̃[C, O·kh·kw] · columns(dY_n): one product whose inner
+                    // dimension is O·kh·kw, with no fold back and no zeroing of dX.
+                    let flipped = geometry.flippedKernel(weight.data, outputChannels: outChannels)
+                    let columns = TensorStorage(count: transposed.columnRows * transposed.outputPositions)
+                    withExtendedLifetime(flipped) {
+                        for n in 0..<batch {
+                            transposed.imageToColumns(g + n * outputSize, columns.base)
+                            BLAS.gemm(transposeA: false, transposeB: false, m: channels, n: transposed.outputPositions,
+                                      k: transposed.columnRows, a: flipped.base, b: columns.base,
+                                      beta: accumulate ? 1 : 0, c: dX + n * imageSize)
+                        }
+                    }
+                    return
+                }
                 // dcolumns_n[K, L] = Wᵀ[K, O] · dY_n[O, L], then folded back onto the image.
                 for n in 0..<batch {
                     let dImage = dX + n * imageSize
@@ -249,5 +345,40 @@ extension Tensor {
         _ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0
     ) -> Tensor {
         conv2d(input, weight: weight, bias: bias, stride: (stride, stride), padding: (padding, padding))
+    }
+}
+
+/// `target[i] = source[i·step]` for `i` in `0..<count`, stepping pointers rather than
+/// computing (overflow-checked) indices.
+@inline(__always)
+private func gather(_ source: UnsafePointer<Float>, step: Int, into target: UnsafeMutablePointer<Float>, count: Int) {
+    var from = source, to = target
+    var remaining = count
+    if step == 2 {
+        // Eight at a time from sixteen loaded: the load reaches one element past the last it
+        // keeps, so it runs only while a later element is still to be read.
+        while remaining > 8 {
+            let pair = UnsafeRawPointer(from).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(to).storeBytes(of: pair.evenHalf, as: SIMD8<Float>.self)
+            to += 8
+            from += 16
+            remaining -= 8
+        }
+    }
+    for _ in 0..<remaining {
+        to.pointee = from.pointee
+        to += 1
+        from += step
+    }
+}
+
+/// `target[i·step] += source[i]` for `i` in `0..<count`: the adjoint of ``gather(_:step:into:count:)``.
+@inline(__always)
+private func scatterAdd(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, step: Int, count: Int) {
+    var from = source, to = target
+    for _ in 0..<count {
+        to.pointee += from.pointee
+        to += step
+        from += 1
     }
 }

@@ -25,6 +25,10 @@ extension Tensor {
                 let x = data + plane * planeSize
                 let out = result.data + plane * outputPlaneSize
                 let argmax = winner.baseAddress! + plane * outputPlaneSize
+                if geometry.isTwoByTwoTiling {
+                    geometry.maxPoolTwoByTwo(x, into: out, winners: argmax)
+                    continue
+                }
                 geometry.forEachWindow { position, rows, columns in
                     var best = -Float.infinity
                     var bestIndex = rows.lowerBound * geometry.width + columns.lowerBound
@@ -163,6 +167,42 @@ extension Tensor {
 }
 
 extension ConvolutionGeometry {
+    /// Whether the windows are 2x2 tiles of the plane: kernel and stride 2, no padding (a
+    /// CNN's usual downsampling), which ``maxPoolTwoByTwo(_:into:winners:)`` handles.
+    var isTwoByTwoTiling: Bool {
+        kernelHeight == 2 && kernelWidth == 2 && strideHeight == 2 && strideWidth == 2
+            && paddingHeight == 0 && paddingWidth == 0
+    }
+
+    /// Max pooling of one plane over 2x2 tiles, with the same choice as the general loop:
+    /// the first largest in row-major order, a NaN winning.
+    @inline(__always)
+    func maxPoolTwoByTwo(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                         winners: UnsafeMutablePointer<Int32>) {
+        var position = 0
+        for oh in 0..<outputHeight {
+            let top = 2 * oh * width
+            var index = top
+            for _ in 0..<outputWidth {
+                var best = -Float.infinity, bestIndex = index
+                @inline(__always) func consider(_ candidate: Int) {
+                    let value = x[candidate]
+                    let wins = !(value <= best)
+                    best = wins ? value : best
+                    bestIndex = wins ? candidate : bestIndex
+                }
+                consider(index)
+                consider(index + 1)
+                consider(index + width)
+                consider(index + width + 1)
+                out[position] = best
+                winners[position] = Int32(truncatingIfNeeded: bestIndex)
+                position += 1
+                index += 2
+            }
+        }
+    }
+
     /// Calls `body` for every output position of one plane with the input rows and columns
     /// its window covers, clipped to the image.
     @inline(__always)

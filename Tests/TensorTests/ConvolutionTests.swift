@@ -59,6 +59,22 @@ private func naiveConv2d(_ x: Tensor, _ w: Tensor, _ b: Tensor?, stride: (Int, I
         #expect(allClose(out.scalars, naiveConv2d(x, w, nil, stride: (1, 1), padding: padding), rtol: 1e-4, atol: 1e-5))
     }
 
+    /// With unit strides and no more output than input channels, the input gradient is the
+    /// convolution of the output gradient with the flipped kernel; with more output channels,
+    /// the column rows are folded back (as one block each when the width is kept).
+    @Test(arguments: [((3, 3), (1, 1)), ((3, 5), (2, 2)), ((1, 3), (0, 1)), ((3, 7), (4, 3)), ((3, 3), (0, 0)), ((2, 3), (1, 0))],
+          [2, 3, 4])
+    func unitStrideConvolutionGradientsMatchFiniteDifferences(window: ((Int, Int), (Int, Int)), outChannels: Int) {
+        let (kernel, padding) = window
+        var g = RandomGenerator(seed: 13)
+        let x = Tensor.randn([2, 3, 5, 4], using: &g)
+        let w = Tensor.randn([outChannels, 3, kernel.0, kernel.1], using: &g)
+        let report = checkGradients([x, w]) {
+            Tensor.conv2d($0[0], weight: $0[1], bias: nil, stride: (1, 1), padding: padding)
+        }
+        #expect(report.passed, "\(report)")
+    }
+
     @Test(arguments: [(1, 0, true), (1, 1, false), (2, 0, false), (2, 1, true)])
     func gradientsOnNonSquareInput(stride: Int, padding: Int, withBias: Bool) {
         var g = RandomGenerator(seed: UInt64(10 * stride + padding))

@@ -22,6 +22,41 @@ func distinctValues(_ shape: [Int], seed: UInt64) -> Tensor {
         #expect(grid.maxPool2d(kernelSize: 3, stride: 1).scalars == [11, 12, 15, 16])
     }
 
+    /// 2x2 tiles take their own loop: it must pick what the definition picks, the first
+    /// largest of each tile in row-major order (ties included) and a NaN over any number.
+    @Test func maxPoolOverTwoByTwoTilesMatchesTheDefinition() {
+        var g = RandomGenerator(seed: 8)
+        // Values from a few levels, so that ties are common; an odd height and width leave a
+        // last row and column outside every tile.
+        var values = (0..<(2 * 3 * 7 * 9)).map { _ in Float(Int(g.next() % 4)) - 1.5 }
+        values[10] = .nan
+        values[40] = -.infinity
+        let x = Tensor(values, shape: [2, 3, 7, 9], requiresGrad: true)
+        let out = x.maxPool2d(kernelSize: 2)
+        #expect(out.shape == [2, 3, 3, 4])
+        out.sum().backward()
+        var expectedGradient = [Float](repeating: 0, count: values.count)
+        for plane in 0..<6 {
+            for oh in 0..<3 {
+                for ow in 0..<4 {
+                    var bestIndex = -1
+                    for dh in 0..<2 {
+                        for dw in 0..<2 {
+                            let index = plane * 63 + (2 * oh + dh) * 9 + 2 * ow + dw
+                            if bestIndex < 0 || values[bestIndex] < values[index] || (values[index].isNaN && !values[bestIndex].isNaN) {
+                                bestIndex = index
+                            }
+                        }
+                    }
+                    let got = out.scalars[(plane * 3 + oh) * 4 + ow]
+                    #expect(got == values[bestIndex] || (got.isNaN && values[bestIndex].isNaN), "plane \(plane) tile \(oh), \(ow)")
+                    expectedGradient[bestIndex] += 1
+                }
+            }
+        }
+        #expect(x.grad!.scalars == expectedGradient)
+    }
+
     @Test func avgPoolOnA4x4() {
         #expect(grid.avgPool2d(kernelSize: 2).scalars == [3.5, 5.5, 11.5, 13.5])
         // Padding counts as zeros in the divisor by default (count_include_pad = True).
