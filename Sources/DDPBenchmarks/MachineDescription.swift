@@ -1,4 +1,3 @@
-import CBLAS
 import CMPI
 import DDPTensor
 import Foundation
@@ -21,7 +20,7 @@ public struct MachineDescription: Sendable {
     public static func current(ranks: Int) -> MachineDescription {
         MachineDescription(
             cores: ProcessInfo.processInfo.activeProcessorCount,
-            blas: openblas_get_config().map { String(cString: $0).trimmingCharacters(in: .whitespaces) } ?? "unknown",
+            blas: BLAS.configuration,
             blasThreads: BLAS.threadCount, mpiLibrary: mpiLibraryVersion(), swiftVersion: swiftVersion,
             hostname: ProcessInfo.processInfo.hostName,
             date: ISO8601DateFormatter().string(from: Date()), ranks: ranks)
