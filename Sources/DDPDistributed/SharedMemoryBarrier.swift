@@ -1,8 +1,5 @@
 import CMPI
 import DDPTensor
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A barrier for the ranks of one machine, on three words in memory they share, that waits
 /// without holding a core: a rank that arrives early spins for ``spinSeconds`` (long enough
@@ -15,7 +12,7 @@ import Glibc
 /// costs nothing and is woken first (`bench scaling`, BENCHMARKS.md).
 struct SharedMemoryBarrier {
     /// How long an early rank spins before it sleeps.
-    static let spinSeconds = getenv("SWIFT_DDP_BARRIER_SPIN_US").flatMap { Double(String(cString: $0)) }.map { $0 * 1e-6 } ?? 100e-6
+    static let spinSeconds = 100e-6
     /// The longest single sleep: a missed wake-up (there should be none) costs at most this.
     static let sleepNanoseconds = 100_000_000
 
