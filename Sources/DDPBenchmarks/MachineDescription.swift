@@ -1,3 +1,4 @@
+import CBLAS
 import CMPI
 import DDPTensor
 import Foundation
@@ -20,7 +21,7 @@ public struct MachineDescription: Sendable {
     public static func current(ranks: Int) -> MachineDescription {
         MachineDescription(
             cores: ProcessInfo.processInfo.activeProcessorCount,
-            blas: BLAS.configuration,
+            blas: openblas_get_config().map { String(cString: $0).trimmingCharacters(in: .whitespaces) } ?? "unknown",
             blasThreads: BLAS.threadCount, mpiLibrary: mpiLibraryVersion(), swiftVersion: swiftVersion,
             hostname: ProcessInfo.processInfo.hostName,
             date: ISO8601DateFormatter().string(from: Date()), ranks: ranks)

@@ -34,7 +34,6 @@ public enum BLAS {
             }
             return
         }
-        _ = kernelChoice
         let profile = Profile.current
         let started = profile == nil ? 0 : MonotonicClock.seconds()
         defer { profile?.record(seconds: MonotonicClock.seconds() - started, flops: 2 * Double(m) * Double(n) * Double(k)) }
@@ -74,14 +73,8 @@ public enum BLAS {
     }
 
     /// The number of threads OpenBLAS uses (set by `OPENBLAS_NUM_THREADS` or ``setThreadCount(_:)``).
-    public static var threadCount: Int {
-        _ = kernelChoice
-        return Int(openblas_get_num_threads())
-    }
+    public static var threadCount: Int { Int(openblas_get_num_threads()) }
 
     /// Sets the number of threads OpenBLAS uses.
-    public static func setThreadCount(_ count: Int) {
-        _ = kernelChoice
-        openblas_set_num_threads(Int32(count))
-    }
+    public static func setThreadCount(_ count: Int) { openblas_set_num_threads(Int32(count)) }
 }
