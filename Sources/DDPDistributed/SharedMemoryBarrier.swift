@@ -5,11 +5,9 @@ import DDPTensor
 /// without holding a core: a rank that arrives early spins for ``spinSeconds`` (long enough
 /// for ranks in step) and then sleeps on a futex until the last rank arrives and wakes it.
 ///
-/// `MPI_Barrier` polls for as long as it waits. On a machine whose cores other processes
-/// want too, a rank that polls while its peer is descheduled burns its own share of the CPU
-/// for nothing, and the scheduler, counting that time, then runs it later when its peer
-/// needs it: `scale-mlp-s` (three collectives a step) fell to 0.6x there. A sleeping rank
-/// costs nothing and is woken first (`bench scaling`, BENCHMARKS.md).
+/// `MPI_Barrier` polls for as long as it waits: a rank whose peer lost its core to another
+/// process, or that waits while rank 0 trains alone (`bench scaling`'s reference), would
+/// hold a core that the others need.
 struct SharedMemoryBarrier {
     /// How long an early rank spins before it sleeps.
     static let spinSeconds = 100e-6
