@@ -70,6 +70,7 @@ public final class MPICommunicator: Communicator {
         guard let instance, finalized == 0 else { return }
         for window in instance.sharedWindows { window.free() }
         instance.sharedWindows.removeAll()
+        instance.hostCollectives?.free()
         MPI_Finalize()
     }
 
@@ -83,6 +84,7 @@ public final class MPICommunicator: Communicator {
 
     public func allReduce(_ buffer: UnsafeMutableBufferPointer<Float>, _ operation: ReduceOperation) {
         guard worldSize > 1, let base = buffer.baseAddress, buffer.count > 0 else { return }
+        if let shared = hostCollectives, shared.allReduce(buffer, operation) { return }
         check(MPI_Allreduce(swiftddp_in_place(), base, mpiCount(buffer.count), swiftddp_float(),
                             mpiOperation(operation), comm), "MPI_Allreduce")
     }
@@ -136,6 +138,7 @@ public final class MPICommunicator: Communicator {
 
     public func allReduce(_ buffer: UnsafeMutableBufferPointer<Double>, _ operation: ReduceOperation) {
         guard worldSize > 1, let base = buffer.baseAddress, buffer.count > 0 else { return }
+        if let shared = hostCollectives, shared.allReduce(buffer, operation) { return }
         check(MPI_Allreduce(swiftddp_in_place(), base, mpiCount(buffer.count), swiftddp_double(),
                             mpiOperation(operation), comm), "MPI_Allreduce")
     }
@@ -180,6 +183,7 @@ public final class MPICommunicator: Communicator {
 
     public func barrier() {
         guard worldSize > 1 else { return }
+        if let shared = hostCollectives { return shared.barrier.wait() }
         check(MPI_Barrier(comm), "MPI_Barrier")
     }
 
@@ -218,6 +222,16 @@ public final class MPICommunicator: Communicator {
 
     public var hostLayout: HostLayout { hostGroups.layout }
 
+    /// When every rank runs on this machine (and shared memory is allowed), the barrier and
+    /// small all-reduces in memory the ranks share, which wait without holding a core; made
+    /// by the first collective that asks (every rank asks at the same point).
+    private lazy var hostCollectives: MPISharedCollectives? = {
+        guard worldSize > 1, Self.sharedMemoryAllowed else { return nil }
+        let groups = hostGroups
+        guard groups.layout.hosts.count == 1 else { return nil }
+        return MPISharedCollectives(comm: groups.host) { [unowned self] status, call in check(status, call) }
+    }()
+
     /// The shared-memory windows made so far, lent again once returned (every rank asks for
     /// and returns buffers at the same points, so every rank makes the same windows).
     private var sharedWindows: [MPISharedWindow] = []
@@ -242,7 +256,9 @@ public final class MPICommunicator: Communicator {
     /// or a new one; a collective over `comm` when it makes one.
     func sharedWindow(capacity: Int, comm: MPI_Comm) -> MPISharedWindow {
         if let free = sharedWindows.first(where: { !$0.isLent && $0.capacity >= capacity }) { return free }
-        let window = MPISharedWindow(capacity: capacity, comm: comm) { [unowned self] status, call in
+        // Across hosts the windows are each host's, and wait with MPI (`hostCollectives` is nil).
+        let window = MPISharedWindow(capacity: capacity, comm: comm, barrier: hostCollectives?.barrier) {
+            [unowned self] status, call in
             check(status, call)
         }
         sharedWindows.append(window)

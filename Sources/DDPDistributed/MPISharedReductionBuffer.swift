@@ -48,9 +48,11 @@ final class MPISharedWindow {
     private var window: MPI_Win?
     private let comm: MPI_Comm
     private let check: (Int32, String) -> Void
+    /// The barrier in shared memory of a job on one machine (else `MPI_Barrier`).
+    private let barrier: SharedMemoryBarrier?
 
     /// Allocates the window; a collective over `comm`.
-    init(capacity: Int, comm: MPI_Comm, check: @escaping (Int32, String) -> Void) {
+    init(capacity: Int, comm: MPI_Comm, barrier: SharedMemoryBarrier?, check: @escaping (Int32, String) -> Void) {
         var rank: Int32 = 0, size: Int32 = 0
         MPI_Comm_rank(comm, &rank)
         MPI_Comm_size(comm, &size)
@@ -58,6 +60,7 @@ final class MPISharedWindow {
         self.worldSize = Int(size)
         self.comm = comm
         self.check = check
+        self.barrier = barrier
         // Whole cache lines per segment, so no two ranks write the same line.
         let capacity = (max(capacity, 1) + 15) / 16 * 16
         self.capacity = capacity
@@ -98,13 +101,16 @@ final class MPISharedWindow {
 
     /// Makes every rank's writes to the window visible to every rank; a collective.
     ///
-    /// `yieldingWhileWaiting` waits in `MPI_Ibarrier` and `MPI_Test`, giving the core away
-    /// between tests, instead of `MPI_Barrier`'s busy polling: for a wait as long as a transfer
-    /// between machines, during which the waiting ranks would take cores from the one that
-    /// transfers.
+    /// On one machine it waits at the ``SharedMemoryBarrier``, which sleeps after a short spin.
+    /// Otherwise `yieldingWhileWaiting` waits in `MPI_Ibarrier` and `MPI_Test`, giving the core
+    /// away between tests, instead of `MPI_Barrier`'s busy polling: for a wait as long as a
+    /// transfer between machines, during which the waiting ranks would take cores from the
+    /// one that transfers.
     func synchronize(yieldingWhileWaiting: Bool = false) {
         check(MPI_Win_sync(window), "MPI_Win_sync")
-        if yieldingWhileWaiting {
+        if let barrier {
+            barrier.wait()
+        } else if yieldingWhileWaiting {
             var request: MPI_Request?
             check(MPI_Ibarrier(comm, &request), "MPI_Ibarrier")
             var arrived: Int32 = 0

@@ -10,6 +10,7 @@
 //   ddp-worker manual-gradients --use U  a manual step that reads, clips or raw-steps its gradients
 //   ddp-worker resnet-replay [--sync-batchnorm]      ten SGD steps of the ResNet PyTorch recorded; JSON result on rank 0
 //   ddp-worker gpt-replay --fixture DIR   the recorded PyTorch GPT steps, JSON lines on rank 0
+//   ddp-worker small-collectives       small all-reduces and barriers checked on every rank; JSON line on rank 0
 //
 // Not a user tool: the options exist to inject the failures the tests check.
 import ArgumentParser
@@ -34,7 +35,7 @@ struct DDPWorker: ParsableCommand {
         abstract: "Multi-rank scenarios that the distributed tests run under mpirun.",
         discussion: "Not a user tool: the options exist to inject the failures the tests check.",
         subcommands: [Train.self, BenchSync.self, MPIErrorScenario.self, BenchScaling.self, Examples.self, Resume.self,
-                      ManualGradients.self, ResNetReplayScenario.self, GPTReplay.self])
+                      ManualGradients.self, ResNetReplayScenario.self, GPTReplay.self, SmallCollectives.self])
 
     func run() throws {
         throw ValidationError("no scenario given")
