@@ -40,12 +40,12 @@ private func zeroPadded(_ x: Tensor, _ padding: (Int, Int)) -> Tensor {
             let out = Tensor.conv2d(input, weight: weight, bias: bias, stride: (1, 1), padding: pad)
             #expect(out.shape == [2, outChannels, 6, 5])
             (out * weights).sum().backward()
-            let dx = pad == (0, 0) ? zeroPadded(x, (0, 0)).scalars.indices.map { index -> Float in
-                let (i, rest) = index.quotientAndRemainder(dividingBy: inChannels * 30)
-                let (ch, pixel) = rest.quotientAndRemainder(dividingBy: 30)
-                let (y, z) = pixel.quotientAndRemainder(dividingBy: 5)
-                return input.grad![i, ch, y + padding.0, z + padding.1]
-            } : input.grad!.scalars
+            // The padded image's gradient inside its border, in x's order.
+            let border = pad == (0, 0) ? padding : (0, 0)
+            var dx: [Float] = []
+            for i in 0..<2 { for ch in 0..<inChannels { for y in 0..<6 { for z in 0..<5 {
+                dx.append(input.grad![i, ch, y + border.0, z + border.1])
+            } } } }
             results.append((out.scalars, dx, weight.grad!.scalars, bias.grad!.scalars))
         }
         let (shifted, im2col) = (results[0], results[1])
