@@ -1,7 +1,7 @@
 // 2-D convolution as im2col + sgemm, one product per image, in PyTorch's layouts:
-// input [N, C, H, W], weight [O, C, kh, kw], bias [O], output [N, O, OH, OW].
-// Backward recomputes each image's columns rather than keeping the whole batch's
-// (a few hundred KB per image stays in cache; the batch's would not).
+// input [N, C, H, W], weight [O, C, kh, kw], bias [O], output [N, O, OH, OW]; "same" stride-1
+// convolutions with few channels take one product per kernel tap instead (ShiftedConvolution).
+// Backward recomputes each image's columns (a few hundred KB stays in cache; the batch's would not).
 
 /// The geometry of a 2-D convolution: sizes of the input, kernel and output, stride and padding.
 struct ConvolutionGeometry {
