@@ -1,7 +1,7 @@
 // 2-D convolution as im2col + sgemm, one product per image, in PyTorch's layouts:
-// input [N, C, H, W], weight [O, C, kh, kw], bias [O], output [N, O, OH, OW].
-// Backward recomputes each image's columns rather than keeping the whole batch's
-// (a few hundred KB per image stays in cache; the batch's would not).
+// input [N, C, H, W], weight [O, C, kh, kw], bias [O], output [N, O, OH, OW]; "same" stride-1
+// convolutions with few channels take one product per kernel tap instead (ShiftedConvolution).
+// Backward recomputes each image's columns (a few hundred KB stays in cache; the batch's would not).
 
 /// The geometry of a 2-D convolution: sizes of the input, kernel and output, stride and padding.
 struct ConvolutionGeometry {
@@ -258,21 +258,30 @@ extension Tensor {
         let outputSize = outChannels * positions
 
         let result = Tensor(uninitializedShape: [batch, outChannels, geometry.outputHeight, geometry.outputWidth])
-        let columns = geometry.columnsAreInput ? nil : TensorStorage(count: rows * positions)
-        for n in 0..<batch {
-            let image = input.data + n * imageSize, out = result.data + n * outputSize
-            if let bias {
-                // Start each output plane at its bias and let sgemm add the product (beta = 1).
-                for o in 0..<outChannels { (out + o * positions).update(repeating: bias.data[o], count: positions) }
+        if let shifted = ShiftedConvolution(geometry),
+           ShiftedConvolution.isFaster(outputChannels: outChannels, innerChannels: channels) {
+            let taps = shifted.tapMatrices(weight.data, outputChannels: outChannels, transposed: false)
+            withExtendedLifetime(taps) {
+                shifted.apply(taps: taps.base, rows: outChannels, inner: channels, to: input.data, batch: batch,
+                              reversed: false, bias: bias?.data, accumulate: false, into: result.data)
             }
-            var unfolded = UnsafePointer(image)
-            if let columns {
-                geometry.imageToColumns(image, columns.base)
-                unfolded = UnsafePointer(columns.base)
+        } else {
+            let columns = geometry.columnsAreInput ? nil : TensorStorage(count: rows * positions)
+            for n in 0..<batch {
+                let image = input.data + n * imageSize, out = result.data + n * outputSize
+                if let bias {
+                    // Start each output plane at its bias and let sgemm add the product (beta = 1).
+                    for o in 0..<outChannels { (out + o * positions).update(repeating: bias.data[o], count: positions) }
+                }
+                var unfolded = UnsafePointer(image)
+                if let columns {
+                    geometry.imageToColumns(image, columns.base)
+                    unfolded = UnsafePointer(columns.base)
+                }
+                // out[O, L] = W[O, K] · columns[K, L]
+                BLAS.gemm(transposeA: false, transposeB: false, m: outChannels, n: positions, k: rows,
+                          a: weight.data, b: unfolded, beta: bias == nil ? 0 : 1, c: out)
             }
-            // out[O, L] = W[O, K] · columns[K, L]
-            BLAS.gemm(transposeA: false, transposeB: false, m: outChannels, n: positions, k: rows,
-                      a: weight.data, b: unfolded, beta: bias == nil ? 0 : 1, c: out)
         }
 
         let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
@@ -296,6 +305,16 @@ extension Tensor {
             ctx.withGradient(of: 0) { dX, accumulate in
                 // With no more output than input channels, unfolding dY costs no more than folding
                 // back dX's columns would.
+                if let shifted = ShiftedConvolution(geometry),
+                   ShiftedConvolution.isFaster(outputChannels: channels, innerChannels: outChannels) {
+                    // dX_n = Σ_tap W_tapᵀ · shift(dY_n, -offset(tap)): the correlation with the flipped kernel.
+                    let taps = shifted.tapMatrices(weight.data, outputChannels: outChannels, transposed: true)
+                    withExtendedLifetime(taps) {
+                        shifted.apply(taps: taps.base, rows: channels, inner: outChannels, to: g, batch: batch,
+                                      reversed: true, bias: nil, accumulate: accumulate, into: dX)
+                    }
+                    return
+                }
                 if scratch != nil, outChannels <= channels,
                    let transposed = geometry.inputGradientGeometry(outputChannels: outChannels) {
                     // dX_n[C, H·W] = W̃[C, O·kh·kw] · columns(dY_n): one product whose inner
