@@ -35,17 +35,20 @@ public final class MPICommunicator: Communicator {
         return made
     }
 
-    /// Asks Open MPI for recursive doubling in `MPI_Iallreduce` on fewer than 4 ranks, unless
+    /// Asks Open MPI for its ring algorithm in `MPI_Iallreduce` on fewer than 4 ranks, unless
     /// the environment already names an algorithm. There its default is a binomial tree:
     /// on two ranks one rank sends its buffer, the other the result, one after the other,
-    /// where recursive doubling exchanges both at once; across two simulated hosts that
-    /// halved the reduction of MLP-L's gradients (`swift-ddp bench overlap`, BENCHMARKS.md).
+    /// where the ring exchanges halves both ways at once and each rank reduces only its half.
+    /// Measured with `swift-ddp bench sync` on 2 ranks: on one host the path took 1.16x one
+    /// blocking `MPI_Allreduce` for MLP-L's gradients and 0.65x for 10M parameters, against
+    /// 2.1-2.3x and 1.0-1.1x with recursive doubling; across two simulated hosts at 1 Gbit/s,
+    /// 0.68-0.69x against 0.76-1.04x for 10M parameters (BENCHMARKS.md).
     /// Every rank reads the same environment, so every rank runs the same algorithm.
     private static func chooseNonblockingAllReduce() {
         let name = "OMPI_MCA_coll_libnbc_iallreduce_algorithm"
         guard getenv(name) == nil, let size = getenv("OMPI_COMM_WORLD_SIZE").flatMap({ Int(String(cString: $0)) }),
               size < 4 else { return }
-        setenv(name, "4", 0)
+        setenv(name, "1", 0)   // ring
     }
 
     /// `true` when this process was started by `mpirun` (or another PMIx launcher).
