@@ -35,9 +35,10 @@ extension Tensor {
                     for ih in rows {
                         for iw in columns {
                             let index = ih * geometry.width + iw, value = x[index]
-                            // `!(value <= best)` also lets a NaN win, as PyTorch propagates NaN;
-                            // selects rather than a branch, which random data mispredicts.
-                            let wins = !(value <= best)
+                            // PyTorch's rule: a larger value or any NaN wins, so a NaN, once
+                            // taken, stays (no number is larger). Selects rather than a branch,
+                            // which random data mispredicts.
+                            let wins = value > best || value.isNaN
                             best = wins ? value : best
                             bestIndex = wins ? index : bestIndex
                         }
@@ -187,7 +188,7 @@ extension ConvolutionGeometry {
                 var best = -Float.infinity, bestIndex = index
                 @inline(__always) func consider(_ candidate: Int) {
                     let value = x[candidate]
-                    let wins = !(value <= best)
+                    let wins = value > best || value.isNaN   // as in the general loop above
                     best = wins ? value : best
                     bestIndex = wins ? candidate : bestIndex
                 }

@@ -23,13 +23,15 @@ func distinctValues(_ shape: [Int], seed: UInt64) -> Tensor {
     }
 
     /// 2x2 tiles take their own loop: it must pick what the definition picks, the first
-    /// largest of each tile in row-major order (ties included) and a NaN over any number.
+    /// largest of each tile in row-major order (ties included), and PyTorch's rule for NaN: a
+    /// NaN wins over every number, wherever it stands in the tile.
     @Test func maxPoolOverTwoByTwoTilesMatchesTheDefinition() {
         var g = RandomGenerator(seed: 8)
         // Values from a few levels, so that ties are common; an odd height and width leave a
         // last row and column outside every tile.
         var values = (0..<(2 * 3 * 7 * 9)).map { _ in Float(Int(g.next() % 4)) - 1.5 }
-        values[10] = .nan
+        values[10] = .nan   // last of its tile
+        values[2] = .nan    // first of its tile: the numbers after it must not replace it
         values[40] = -.infinity
         let x = Tensor(values, shape: [2, 3, 7, 9], requiresGrad: true)
         let out = x.maxPool2d(kernelSize: 2)
@@ -43,7 +45,7 @@ func distinctValues(_ shape: [Int], seed: UInt64) -> Tensor {
                     for dh in 0..<2 {
                         for dw in 0..<2 {
                             let index = plane * 63 + (2 * oh + dh) * 9 + 2 * ow + dw
-                            if bestIndex < 0 || values[bestIndex] < values[index] || (values[index].isNaN && !values[bestIndex].isNaN) {
+                            if bestIndex < 0 || values[index] > values[bestIndex] || values[index].isNaN {
                                 bestIndex = index
                             }
                         }
@@ -55,6 +57,19 @@ func distinctValues(_ shape: [Int], seed: UInt64) -> Tensor {
             }
         }
         #expect(x.grad!.scalars == expectedGradient)
+    }
+
+    /// The general window loop follows PyTorch's rule too: a NaN anywhere in a window is the
+    /// window's maximum, and the gradient goes to it.
+    @Test func aNaNAnywhereInAWindowIsItsMaximum() {
+        var values = (0..<25).map { Float($0) }
+        values[0] = .nan   // first in the window of output (0, 0), before every larger number
+        let x = Tensor(values, shape: [1, 1, 5, 5], requiresGrad: true)
+        let out = x.maxPool2d(kernelSize: 3, stride: 2)
+        #expect(out.scalars[0].isNaN)
+        #expect(Array(out.scalars[1...]) == [14, 22, 24])
+        out.sum().backward()
+        #expect(x.grad!.scalars[0] == 1)
     }
 
     @Test func avgPoolOnA4x4() {
